@@ -1,0 +1,96 @@
+"""What extractors share: their error type and helpers to cite lines and keys as evidence."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+from scanner.model import Evidence
+
+EXCERPT_MAX = 200
+
+
+class ExtractionError(Exception):
+    """A file could not be parsed; the message says which file and why (becomes a ScanIssue)."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem
+
+
+def excerpt(text: str, limit: int = EXCERPT_MAX) -> str:
+    """A one-line, bounded excerpt of `text` for evidence (control characters removed)."""
+    flat = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", " ".join(str(text).split()))
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe YAML loader that also records the line of every mapping key."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode, deep: bool = False) -> dict[str, Any]:
+    mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+    lines = {}
+    for key_node, _value_node in node.value:
+        try:
+            lines[loader.construct_object(key_node, deep=True)] = key_node.start_mark.line
+        except TypeError:  # unhashable key: the SafeLoader already rejected it
+            continue
+    return _LinedDict(mapping, lines)
+
+
+class _LinedDict(dict):
+    """A dict that knows the 0-based line of each key in its YAML source."""
+
+    def __init__(self, data: dict[str, Any], lines: dict[Any, int]) -> None:
+        super().__init__(data)
+        self.key_lines = lines
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_yaml_with_lines(text: str, path: str, line_offset: int = 0) -> tuple[Any, dict[str, int]]:
+    """Parse YAML safely; return the data and `{top-level key: 1-based line}`.
+
+    Raises ExtractionError with the line and column of a syntax error."""
+    try:
+        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1 + line_offset}, column {mark.column + 1}" if mark else "unknown position"
+        raise ExtractionError(path, f"malformed YAML at {where}: {exc.problem or exc}") from None
+    except yaml.YAMLError as exc:
+        raise ExtractionError(path, f"malformed YAML: {exc}") from None
+    lines: dict[str, int] = {}
+    if isinstance(data, _LinedDict):
+        lines = {str(k): v + 1 + line_offset for k, v in data.key_lines.items()}
+    return data, lines
+
+
+def json_key_line(text: str, *keys: str) -> int | None:
+    """The 1-based line where the key path `keys` appears in pretty-printed JSON text.
+
+    Finds each key after the previous one, so `("vision_config", "model_type")` cites the
+    `model_type` inside `vision_config`, not the top-level one."""
+    pos = 0
+    for key in keys:
+        idx = text.find(f'"{key}"', pos)
+        if idx < 0:
+            return None
+        pos = idx + 1
+    return text.count("\n", 0, pos) + 1
+
+
+def evidence_for_key(path: str, text_line: str | None, key: str, line: int | None) -> Evidence:
+    return Evidence(path=path, line=line, key=key, excerpt=excerpt(text_line or ""))
+
+
+def line_text(text: str, line: int | None) -> str:
+    if not line:
+        return ""
+    lines = text.splitlines()
+    return lines[line - 1] if 0 < line <= len(lines) else ""

@@ -1,0 +1,134 @@
+"""One scan, end to end: source → extractors → resolver → analysers → rules → result.
+
+The CLI calls `run_scan`; tests and other tools can too. Everything that can go wrong with the
+*target as a whole* raises `ScanError` (exit code 4); everything that goes wrong with one file or
+one upstream becomes a `ScanIssue` in the result and the scan goes on.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from scanner import __version__
+from scanner.model import ScanIssue, ScanResult, Target
+from scanner.sources.interface import SourceError, TargetNotFound
+
+
+class ScanError(Exception):
+    """The scan could not run at all (target missing, unreadable, empty)."""
+
+
+class PolicyError(Exception):
+    """The policy pack or waiver file is unusable (a usage error: exit code 2)."""
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    target: str
+    policy: str = "kr-sovereign-2026"
+    revision: str | None = None
+    repo_id: str | None = None
+    depth: int = 8
+    offline: bool | None = None
+    reference_db: str | None = None
+    training_log: str | None = None
+    waivers: str | None = None
+    today: date | None = None
+    quiet: bool = True
+    extra: dict = field(default_factory=dict)
+
+
+def generated_timestamp() -> str:
+    """Now, or SOURCE_DATE_EPOCH when set (reproducible reports)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        moment = datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+    else:
+        moment = datetime.now(tz=timezone.utc).replace(microsecond=0)
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def repo_id_for_directory(path: Path) -> str:
+    """Name a local repository: `org__name` and HF-cache `models--org--name` folders give the Hub
+    id they mirror; any other folder is named after itself."""
+    parts = [path.name] + [p.name for p in path.parents]
+    for part in parts[:4]:
+        if part.startswith(("models--", "datasets--")):
+            pieces = part.split("--")
+            if len(pieces) >= 3:
+                return f"{pieces[1]}/{'--'.join(pieces[2:])}"
+    if "__" in path.name:
+        org, name = path.name.split("__", 1)
+        if org and name:
+            return f"{org}/{name}"
+    return path.name
+
+
+def open_target(options: ScanOptions):
+    """The source for the target (a local directory, a cache snapshot, or a Hub id)."""
+    from scanner.sources.open import open_source
+
+    try:
+        return open_source(options.target, revision=options.revision, offline=options.offline)
+    except TargetNotFound as exc:
+        raise ScanError(str(exc)) from None
+    except SourceError as exc:
+        raise ScanError(f"cannot open {options.target!r}: {exc}") from None
+
+
+def run_scan(options: ScanOptions) -> ScanResult:
+    from scanner.analysers.weights_step import check_weights
+    from scanner.resolver.build import build_graph, unresolved_nodes
+    from scanner.resolver.upstream import make_upstream_resolver
+    from scanner.rules import evaluate, load_pack, load_waivers
+
+    try:
+        pack = load_pack(options.policy)
+        waivers = load_waivers(options.waivers) if options.waivers else None
+    except Exception as exc:  # a bad pack or waiver file is the user's input: a usage error
+        raise PolicyError(str(exc)) from exc
+
+    source = open_target(options)
+    files = source.list_files()
+    if not files:
+        raise ScanError(f"target {options.target!r} contains no files to scan")
+    repo_id = options.repo_id or source.repo_id or repo_id_for_directory(Path(options.target))
+
+    resolver = make_upstream_resolver(depth=options.depth, offline=options.offline, quiet=options.quiet)
+    build = build_graph(source, repo_id, resolve_upstreams=resolver)
+    graph, issues = build.graph, list(build.issues)
+
+    issues.extend(check_weights(graph, source, options.reference_db, options.training_log, quiet=options.quiet))
+    for node_id in unresolved_nodes(graph):
+        node = graph.node(node_id)
+        reason = node.attributes.get("unresolved_reason", "not fetched")
+        if not any(i.node == node_id for i in issues):
+            issues.append(ScanIssue(path=node.name, problem=f"upstream not resolved: {reason}", node=node_id))
+
+    evaluation = evaluate(graph, pack, waivers=waivers, today=options.today)
+    issues.extend(evaluation.issues)
+    return ScanResult(
+        tool_version=__version__,
+        target=Target(ref=options.target, source=source.kind, revision=source.revision),
+        policy_id=pack.id,
+        policy_version=str(pack.version),
+        verdict=evaluation.verdict,
+        graph=graph.to_dict(),
+        findings=list(evaluation.findings),
+        scan_issues=_dedupe(issues),
+        generated=generated_timestamp(),
+    )
+
+
+def _dedupe(issues: list[ScanIssue]) -> list[ScanIssue]:
+    seen: set[tuple] = set()
+    out: list[ScanIssue] = []
+    for issue in issues:
+        key = (issue.path, issue.problem, issue.node)
+        if key not in seen:
+            seen.add(key)
+            out.append(issue)
+    return out

@@ -1,0 +1,311 @@
+"""Turn one repository (any `Source`) into graph nodes and edges, plus its declared upstreams.
+
+This is the per-repository step of the resolver: it reads the card, the config, the tensor
+inventory and the licence files through extractors, and says what the repository *is*
+(model node, weight components, datasets) and what it *points at* (upstream models, the
+checkpoints its components were taken from). Following those pointers recursively is the job
+of `scanner.resolver.upstream`; this module never fetches anything but the given source.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass, field
+
+from scanner.extractors.card import ModelCard, parse_card
+from scanner.extractors.config import ModelConfig, parse_config_json
+from scanner.extractors.interface import ExtractionError, excerpt
+from scanner.extractors.weight_index import TensorInventory, parse_safetensors_index
+from scanner.graph import Edge, Node, NodeKind, Relation
+from scanner.model import Evidence, ScanIssue
+from scanner.resolver.components import Component, split_components
+from scanner.resolver.organisations import organisation
+from scanner.sources.interface import FileTooLarge, Source, SourceError
+
+#: `base_model_relation` values of the Hub -> our edge relations
+_RELATIONS = {
+    "finetune": Relation.FINETUNE_OF,
+    "adapter": Relation.ADAPTER_OF,
+    "merge": Relation.MERGE_OF,
+    "quantized": Relation.QUANTIZED_OF,
+    "distillation": Relation.DISTILLED_FROM,
+    "distilled": Relation.DISTILLED_FROM,
+}
+
+_LICENCE_FILE = re.compile(r"^(licen[cs]e|copying|notice|copyright)([-_.][\w.-]*)?$", re.IGNORECASE)
+_WEIGHT_PICKLES = ("*.bin", "*.pt", "*.pth", "*.pkl", "*.ckpt")
+_QUANTIZED_FILES = ("*.gguf", "*gptq*", "*awq*")
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """A repository this one points at, with how and how sure."""
+
+    repo_id: str
+    kind: NodeKind  # model or dataset
+    relation: Relation
+    from_node: str
+    confidence: float
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass
+class RepoDescription:
+    node_id: str
+    nodes: list[Node] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    upstreams: list[Upstream] = field(default_factory=list)
+    issues: list[ScanIssue] = field(default_factory=list)
+    card: ModelCard | None = None
+    config: ModelConfig | None = None
+
+
+def model_node_id(repo_id: str) -> str:
+    return f"model:{repo_id}"
+
+
+def dataset_node_id(repo_id: str) -> str:
+    return f"dataset:{repo_id}"
+
+
+def placeholder_node(repo_id: str, kind: NodeKind = NodeKind.MODEL, reason: str = "not fetched") -> Node:
+    """A node known only from its id: organisation, and from the licensors table its entity
+    and country. `resolved` is False until its repository is read."""
+    org = repo_id.split("/", 1)[0] if "/" in repo_id else None
+    info = organisation(org) if org else None
+    node_id = model_node_id(repo_id) if kind == NodeKind.MODEL else dataset_node_id(repo_id)
+    return Node(
+        id=node_id,
+        kind=kind,
+        name=repo_id,
+        supplier=org,
+        country=info.country if info else None,
+        resolved=False,
+        attributes={"unresolved_reason": reason, **({"legal_entity": info.entity} if info else {})},
+    )
+
+
+def describe_repository(source: Source, repo_id: str, is_target: bool = False) -> RepoDescription:
+    """Read one repository and describe it. Unreadable files become scan issues."""
+    node_id = model_node_id(repo_id)
+    desc = RepoDescription(node_id=node_id)
+    files = source.list_files()
+    names = [f.path for f in files]
+    for path, problem in getattr(source, "skipped", []):
+        desc.issues.append(ScanIssue(path=path, problem=problem, node=node_id))
+
+    card = _read(source, desc, "README.md", parse_card) if "README.md" in names else None
+    config = _read(source, desc, "config.json", parse_config_json) if "config.json" in names else None
+    desc.card, desc.config = card, config
+    inventory = _inventory(source, desc, names)
+
+    org = repo_id.split("/", 1)[0] if "/" in repo_id else None
+    info = organisation(org) if org else None
+    model = Node(
+        id=node_id,
+        kind=NodeKind.MODEL,
+        name=repo_id,
+        supplier=org,
+        country=info.country if info else None,
+        resolved=True,
+        attributes={"is_target": is_target, "revision": source.revision, "source": source.kind},
+    )
+    if info:
+        model.attributes["legal_entity"] = info.entity
+    licence_files = [p for p in names if "/" not in p and _LICENCE_FILE.match(p)]
+    model.attributes["licence_files"] = licence_files
+    model.attributes["file_count"] = len(files)
+    if card is not None:
+        _describe_card(model, card, desc)
+    else:
+        model.attributes["card"] = False
+    if config is not None:
+        model.attributes["model_type"] = config.model_type
+        model.attributes["architectures"] = config.architectures
+        if config.vocab_size:
+            model.attributes["vocab_size"] = config.vocab_size
+        model.evidence.extend(config.evidence[k] for k in ("model_type", "architectures") if k in config.evidence)
+    pickles = [p for p in names if any(fnmatch.fnmatch(p.lower(), g) for g in _WEIGHT_PICKLES)]
+    safetensors = [p for p in names if p.endswith(".safetensors")]
+    model.attributes["weight_files"] = safetensors + pickles
+    for path in pickles:
+        desc.issues.append(
+            ScanIssue(path=path, problem="pickle weight file not read (pickles can execute code); its weights were not checked", node=node_id)
+        )
+    model.attributes["openness"] = {
+        "weights": bool(safetensors or pickles or any(p.endswith(".gguf") for p in names)),
+        "code": any(p.endswith(".py") for p in names),
+        "data_card": bool(card and card.datasets),
+        "training_logs": any(_is_training_log(p) for p in names),
+    }
+    desc.nodes.append(model)
+
+    for comp in split_components(config, inventory):
+        _add_component(desc, model, comp)
+    if card is not None:
+        _declared_upstreams(desc, model, card, names, config)
+    return desc
+
+
+def _read(source: Source, desc: RepoDescription, path: str, parser):
+    try:
+        return parser(source.read_text(path), path)
+    except ExtractionError as exc:
+        desc.issues.append(ScanIssue(path=path, problem=exc.problem, node=desc.node_id))
+    except FileTooLarge as exc:
+        desc.issues.append(ScanIssue(path=path, problem=str(exc), node=desc.node_id))
+    except SourceError as exc:
+        desc.issues.append(ScanIssue(path=path, problem=f"unreadable: {exc}", node=desc.node_id))
+    return None
+
+
+def _inventory(source: Source, desc: RepoDescription, names: list[str]) -> TensorInventory | None:
+    """Tensor names from the index file, else from safetensors headers."""
+    if "model.safetensors.index.json" in names:
+        return _read(source, desc, "model.safetensors.index.json", parse_safetensors_index)
+    shards = [p for p in names if p.endswith(".safetensors")]
+    if not shards:
+        return None
+    from scanner.weights.safetensors_reader import SafetensorsError, read_header  # heavy-free, lazy
+
+    inventory = TensorInventory(source_path=shards[0] if len(shards) == 1 else "*.safetensors")
+    for shard in shards:
+        local = source.local_path(shard)
+        if local is None:
+            continue
+        try:
+            header = read_header(local)
+        except SafetensorsError as exc:
+            desc.issues.append(ScanIssue(path=shard, problem=f"invalid safetensors file: {exc}", node=desc.node_id))
+            continue
+        except OSError as exc:
+            desc.issues.append(ScanIssue(path=shard, problem=f"unreadable: {exc.strerror or exc}", node=desc.node_id))
+            continue
+        for name, info in header.tensors.items():
+            inventory.shapes[name] = tuple(info.shape)
+            inventory.dtypes[name] = info.dtype
+    return inventory
+
+
+def _is_training_log(path: str) -> bool:
+    low = path.lower()
+    return (
+        low.endswith("trainer_state.json")
+        or ("loss" in low and low.endswith((".csv", ".jsonl", ".json", ".tsv")))
+        or "tfevents" in low
+    )
+
+
+def _describe_card(model: Node, card: ModelCard, desc: RepoDescription) -> None:
+    attrs = model.attributes
+    attrs["card"] = card.has_front_matter
+    attrs["declared_licence"] = card.license
+    attrs["licence_name"] = card.license_name
+    attrs["licence_link"] = card.license_link
+    attrs["tags"] = card.tags
+    attrs["library_name"] = card.library_name
+    attrs["language"] = card.language
+    attrs["base_models"] = card.base_model
+    attrs["base_model_relation"] = card.base_model_relation
+    attrs["datasets"] = card.datasets
+    attrs["eval_datasets"] = card.eval_datasets
+    attrs["card_text"] = excerpt(card.body, 2000)
+    for key in ("license", "license_name", "license_link"):
+        if key in card.evidence:
+            model.evidence.append(card.evidence[key])
+    for ds in card.datasets:
+        _add_dataset(desc, model.id, ds, Relation.TRAINED_ON, card.evidence.get("datasets"))
+    for ds in card.eval_datasets:
+        _add_dataset(desc, model.id, ds, Relation.EVALUATED_ON, card.evidence.get("model-index"))
+
+
+def _add_dataset(desc: RepoDescription, model_id: str, ds: str, relation: Relation, ev: Evidence | None) -> None:
+    evidence = (ev,) if ev else ()
+    if "/" in ds:
+        desc.upstreams.append(Upstream(ds, NodeKind.DATASET, relation, model_id, 0.95, evidence))
+        return
+    # a bare name (`c4`, `wikipedia`) is a canonical Hub dataset: still a node, never resolved here
+    node = Node(id=dataset_node_id(ds), kind=NodeKind.DATASET, name=ds, resolved=False,
+                attributes={"unresolved_reason": "dataset named without an organisation"})
+    desc.nodes.append(node)
+    desc.edges.append(Edge(model_id, node.id, relation, list(evidence), 0.95))
+
+
+def _add_component(desc: RepoDescription, model: Node, comp: Component) -> None:
+    origin = comp.origin
+    origin_info = organisation(origin.hub_org) if origin else None
+    own_design = bool(origin and model.supplier and origin.hub_org.lower() == model.supplier.lower())
+    if comp.inherited_from and not own_design:
+        weights_origin = "inherited"
+    elif origin is not None and origin.reused_pretrained and not own_design:
+        weights_origin = "unknown"
+    else:
+        weights_origin = "own" if origin is None or own_design else "unknown"
+    node = Node(
+        id=f"weights:{model.name}#{comp.name}",
+        kind=NodeKind.WEIGHTS,
+        name=f"{model.name} {comp.name.replace('_', ' ')}",
+        supplier=model.supplier,
+        country=model.country,
+        licence=None,
+        resolved=True,
+        evidence=list(comp.evidence),
+        attributes={
+            "component": comp.name,
+            "config_key": comp.config_key,
+            "model_type": comp.model_type,
+            "architectures": comp.architectures,
+            "shape": comp.shape,
+            "tensor_prefixes": comp.tensor_prefixes,
+            "tensor_count": comp.tensor_count,
+            "param_count": comp.param_count,
+            "weights_origin": weights_origin,
+        },
+    )
+    if origin is not None:
+        node.attributes.update(
+            {
+                "origin_family": origin.family,
+                "origin_org": origin.hub_org,
+                "origin_entity": origin_info.entity if origin_info else None,
+                "origin_country": origin_info.country if origin_info else None,
+                "reused_pretrained_design": origin.reused_pretrained,
+            }
+        )
+    desc.nodes.append(node)
+    desc.edges.append(Edge(model.id, node.id, Relation.CONTAINS, list(comp.evidence[:1]), 1.0))
+    if comp.inherited_from and not own_design:
+        evidence = tuple(comp.inheritance_evidence) + tuple(e for e in comp.evidence if e.key and "model_type" in e.key)
+        desc.upstreams.append(
+            Upstream(comp.inherited_from, NodeKind.MODEL, Relation.REUSES_WEIGHTS_OF, node.id,
+                     comp.inherited_confidence, evidence)
+        )
+
+
+def _declared_upstreams(desc: RepoDescription, model: Node, card: ModelCard, names: list[str], config: ModelConfig | None) -> None:
+    bases = [b for b in card.base_model if "/" in b]
+    if not bases:
+        return
+    relation = _RELATIONS.get((card.base_model_relation or "").lower())
+    inferred = None
+    if relation is None:
+        relation, inferred = _infer_relation(bases, names, config)
+    evidence = [card.evidence["base_model"]] if "base_model" in card.evidence else []
+    if "base_model_relation" in card.evidence:
+        evidence.append(card.evidence["base_model_relation"])
+    elif inferred:
+        evidence.append(Evidence(path="README.md", key="base_model_relation", excerpt=f"absent; inferred {relation}: {inferred}"))
+    for base in bases:
+        desc.upstreams.append(Upstream(base, NodeKind.MODEL, relation, model.id, 0.95, tuple(evidence)))
+
+
+def _infer_relation(bases: list[str], names: list[str], config: ModelConfig | None) -> tuple[Relation, str]:
+    """The Hub's own inference when `base_model_relation` is absent."""
+    if "adapter_config.json" in names:
+        return Relation.ADAPTER_OF, "adapter_config.json present"
+    if any(fnmatch.fnmatch(n.lower(), g) for n in names for g in _QUANTIZED_FILES) or (config and config.quantization):
+        return Relation.QUANTIZED_OF, "quantized weight files or quantization_config"
+    if len(bases) > 1 or any(n.lower() in ("mergekit_config.yml", "mergekit_config.yaml") for n in names):
+        return Relation.MERGE_OF, "several base models or a mergekit config"
+    return Relation.FINETUNE_OF, "a single base model (the Hub's default: fine-tune)"
