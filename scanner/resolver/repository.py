@@ -13,6 +13,7 @@ import fnmatch
 import re
 from dataclasses import dataclass, field
 
+from scanner.analysers.licences import annotate_licences
 from scanner.extractors.card import ModelCard, parse_card
 from scanner.extractors.config import ModelConfig, parse_config_json
 from scanner.extractors.interface import ExtractionError, excerpt
@@ -120,6 +121,7 @@ def describe_repository(source: Source, repo_id: str, is_target: bool = False) -
         _describe_card(model, card, desc)
     else:
         model.attributes["card"] = False
+    desc.issues.extend(annotate_licences(model, source, card))
     if config is not None:
         model.attributes["model_type"] = config.model_type
         model.attributes["architectures"] = config.architectures
@@ -167,7 +169,7 @@ def _inventory(source: Source, desc: RepoDescription, names: list[str]) -> Tenso
     shards = [p for p in names if p.endswith(".safetensors")]
     if not shards:
         return None
-    from scanner.weights.safetensors_reader import SafetensorsError, read_header  # heavy-free, lazy
+    from scanner.weights.safetensors_reader import SafetensorsError, SafetensorsFile  # lazy: numpy
 
     inventory = TensorInventory(source_path=shards[0] if len(shards) == 1 else "*.safetensors")
     for shard in shards:
@@ -175,14 +177,12 @@ def _inventory(source: Source, desc: RepoDescription, names: list[str]) -> Tenso
         if local is None:
             continue
         try:
-            header = read_header(local)
+            with SafetensorsFile(local) as st:
+                tensors = st.tensors
         except SafetensorsError as exc:
             desc.issues.append(ScanIssue(path=shard, problem=f"invalid safetensors file: {exc}", node=desc.node_id))
             continue
-        except OSError as exc:
-            desc.issues.append(ScanIssue(path=shard, problem=f"unreadable: {exc.strerror or exc}", node=desc.node_id))
-            continue
-        for name, info in header.tensors.items():
+        for name, info in tensors.items():
             inventory.shapes[name] = tuple(info.shape)
             inventory.dtypes[name] = info.dtype
     return inventory
