@@ -1,0 +1,199 @@
+"""A repository as the Hugging Face cache holds it: `models--org--name/snapshots/<sha>/`.
+
+Why: a scan must re-run without network from what was fetched before, and a user may point the
+scanner at a snapshot folder directly. The revision comes from the snapshot folder name (or
+`refs/<name>`); when a previous online scan saved the Hub listing beside the snapshot
+(`sovscan-info/<sha>.json`, see `scanner.sources.hub`), files that were listed but never
+downloaded (weights) are listed here too, so the graph does not change when the network goes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from scanner.sources.hub import SIDECAR_DIR, hub_cache_dir, looks_like_repo_id, repo_cache_folder
+from scanner.sources.interface import (
+    MAX_METADATA_BYTES,
+    FileTooLarge,
+    RepoFile,
+    Source,
+    SourceError,
+    TargetNotFound,
+)
+from scanner.sources.local import LocalDirSource
+
+_COMMIT = re.compile(r"^[0-9a-f]{40}$")
+_REPO_FOLDER = re.compile(r"^(models|datasets|spaces)--(.+)$")
+
+
+class CacheMiss(TargetNotFound):
+    """The repository (or the asked revision) is not in the local Hugging Face cache."""
+
+    reason = "not_cached"
+
+
+def parse_snapshot_path(path: str | os.PathLike[str]) -> tuple[str, str, str, Path] | None:
+    """`…/models--A--B/snapshots/<sha>[/…]` → (`A/B`, repo type, sha, snapshot dir), else None."""
+    parts = Path(path).expanduser().absolute().parts
+    for i in range(len(parts) - 2, 0, -1):
+        if parts[i] == "snapshots" and i + 1 < len(parts):
+            m = _REPO_FOLDER.match(parts[i - 1])
+            if m and m.group(2):
+                repo_id = m.group(2).replace("--", "/", 1) if "--" in m.group(2) else m.group(2)
+                repo_type = {"models": "model", "datasets": "dataset", "spaces": "space"}[m.group(1)]
+                return repo_id, repo_type, parts[i + 1], Path(*parts[: i + 2])
+    return None
+
+
+class HFCacheSource(Source):
+    """Files of one cached snapshot, pinned to its commit sha."""
+
+    kind = "hf-cache"
+    #: Why the cache answered instead of the Hub (set by `open_hub`); None when it was asked for.
+    fallback_reason: str | None = None
+
+    def __init__(
+        self,
+        repo_id: str,
+        revision: str | None = None,
+        cache_dir: str | os.PathLike[str] | None = None,
+        repo_type: str = "model",
+        snapshot_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
+        super().__init__(repo_id)
+        self.repo_type = repo_type
+        if snapshot_dir is not None:
+            snap = Path(snapshot_dir)
+            self.folder = snap.parent.parent
+            sha = snap.name
+        else:
+            if not looks_like_repo_id(repo_id):
+                raise TargetNotFound(f"{repo_id!r} is not a Hub repository id (expected org/name)")
+            self.folder = repo_cache_folder(repo_id, repo_type, cache_dir)
+            sha = self._resolve(revision)
+            snap = self.folder / "snapshots" / sha
+        if not snap.is_dir():
+            raise CacheMiss(f"{repo_id}: snapshot {sha} is not in the Hugging Face cache at {self.folder}")
+        self.snapshot = snap
+        self._sha = sha
+        self._repo_id = repo_id
+        self._dir = LocalDirSource(str(snap), repo_id=repo_id, revision=sha)
+        self.sidecar: dict[str, Any] = self._load_sidecar()
+        self._files: list[RepoFile] | None = None
+
+    def _resolve(self, revision: str | None) -> str:
+        """A commit sha as given, else the sha a ref (default `main`) points to."""
+        if not self.folder.is_dir():
+            raise CacheMiss(f"{self.ref}: not in the Hugging Face cache ({hub_cache_dir()})")
+        if revision and _COMMIT.match(revision):
+            return revision
+        ref = revision or "main"
+        ref_file = self.folder / "refs" / ref
+        if ".." not in ref and ref_file.is_file():
+            sha = ref_file.read_text(encoding="utf-8", errors="replace").strip()
+            if _COMMIT.match(sha):
+                return sha
+        if revision:  # a short sha
+            matches = [p.name for p in (self.folder / "snapshots").glob(f"{revision}*") if p.is_dir()]
+            if len(matches) == 1:
+                return matches[0]
+        snaps = sorted((p for p in (self.folder / "snapshots").glob("*") if p.is_dir()), key=lambda p: p.stat().st_mtime)
+        if revision is None and len(snaps) == 1:
+            return snaps[0].name
+        raise CacheMiss(f"{self.ref}: revision {ref!r} is not recorded in the Hugging Face cache")
+
+    def _load_sidecar(self) -> dict[str, Any]:
+        path = self.folder / SIDECAR_DIR / f"{self._sha}.json"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    # -- Source interface -------------------------------------------------------------------
+    @property
+    def revision(self) -> str:
+        return self._sha
+
+    @property
+    def repo_id(self) -> str:
+        return self._repo_id
+
+    @property
+    def hub_info(self) -> dict[str, Any] | None:
+        """The Hub's description saved by an earlier online scan, or None."""
+        info = self.sidecar.get("info")
+        return info if isinstance(info, dict) else None
+
+    @property
+    def skipped(self) -> list[tuple[str, str]]:
+        return self._dir.skipped
+
+    def list_files(self) -> list[RepoFile]:
+        if self._files is None:
+            files = {f.path: f for f in self._dir.list_files()}
+            for s in (self.hub_info or {}).get("siblings") or []:
+                path = s.get("rfilename") if isinstance(s, dict) else None
+                if isinstance(path, str) and path not in files and ".." not in path.split("/"):
+                    files[path] = RepoFile(path, int(s.get("size") or 0))
+            # A file the cache links but whose blob is missing is listed with the Hub's size.
+            self._files = sorted(files.values(), key=lambda f: f.path)
+        return self._files
+
+    def exists(self, path: str) -> bool:
+        return any(f.path == path for f in self.list_files())
+
+    def read_bytes(self, path: str, limit: int = MAX_METADATA_BYTES) -> bytes:
+        if self._dir.exists(path):
+            return self._dir.read_bytes(path, limit)
+        listed = next((f for f in self.list_files() if f.path == path), None)
+        if listed is None:
+            raise SourceError(f"{path}: not in {self._repo_id}@{self._sha[:12]}")
+        if listed.size > limit:
+            raise FileTooLarge(f"{path}: {listed.size} bytes exceeds the {limit}-byte limit for metadata files")
+        raise SourceError(f"{path}: listed on the Hub but not in the local cache (fetch it online once)")
+
+    def local_path(self, path: str) -> str | None:
+        return self._dir.local_path(path)
+
+    def safetensors_metadata(self) -> dict[str, dict[str, tuple[str, list[int]]]]:
+        """Tensor headers: read from cached `.safetensors` files when present, else the headers
+        an earlier online scan saved. Same shape as `HubSource.safetensors_metadata`."""
+        saved = self.sidecar.get("safetensors")
+        out: dict[str, dict[str, tuple[str, list[int]]]] = {}
+        if isinstance(saved, dict):
+            for fname, tensors in saved.items():
+                if isinstance(tensors, dict):
+                    out[fname] = {t: (str(v[0]), [int(x) for x in v[1]]) for t, v in tensors.items() if isinstance(v, list) and len(v) == 2}
+        for f in self._dir.list_files():
+            if f.path.endswith(".safetensors") and f.path not in out:
+                header = read_safetensors_header(self._dir.root / f.path)
+                if header is not None:
+                    out[f.path] = header
+        return dict(sorted(out.items()))
+
+
+def read_safetensors_header(path: Path, max_header: int = 25_000_000) -> dict[str, tuple[str, list[int]]] | None:
+    """The tensor table of a local safetensors file (header only), or None if unreadable."""
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(8)
+            if len(raw) != 8:
+                return None
+            n = int.from_bytes(raw, "little")
+            if n <= 0 or n > max_header:
+                return None
+            header = json.loads(fh.read(n))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(header, dict):
+        return None
+    out = {}
+    for name, info in header.items():
+        if name != "__metadata__" and isinstance(info, dict):
+            out[name] = (str(info.get("dtype")), [int(x) for x in info.get("shape") or []])
+    return out
