@@ -100,6 +100,11 @@ class LineageClaim:
     relation: Relation
     confidence: float
     evidence: Evidence
+    also: tuple[Evidence, ...] = ()  # corroborating evidence merged in from other claims
+
+    @property
+    def all_evidence(self) -> tuple[Evidence, ...]:
+        return (self.evidence, *self.also)
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -369,19 +374,38 @@ def name_or_path_claims(name_or_path: str | None, own_id: str | None, evidence: 
     return [LineageClaim(repo, Relation.DERIVED_FROM, CONF_NAME_OR_PATH, ev)]
 
 
+def _absorb(into: LineageClaim, other: LineageClaim) -> LineageClaim:
+    """`into` corroborated by `other`: the higher confidence, every piece of evidence kept."""
+    evidence = list(into.all_evidence)
+    for ev in other.all_evidence:
+        if ev not in evidence:
+            evidence.append(ev)
+    if other.confidence > into.confidence:
+        lead = other.evidence if other.relation == into.relation else into.evidence
+    else:
+        lead = into.evidence
+    rest = tuple(e for e in evidence if e != lead)
+    return LineageClaim(into.upstream_id, into.relation, max(into.confidence, other.confidence), lead, rest)
+
+
 def merge_claims(claims: Iterable[LineageClaim], own_id: str | None = None) -> list[LineageClaim]:
-    """One claim per (upstream, relation): the most confident; self-references dropped.
-    A `derived_from` claim is dropped when a specific relation to the same upstream exists."""
+    """One claim per (upstream, relation), corroborating evidence merged; self-references dropped.
+    A `derived_from` claim (derivation of unknown kind) is folded into the specific relation to
+    the same upstream when there is one: it then corroborates that relation."""
     best: dict[tuple[str, Relation], LineageClaim] = {}
     for c in claims:
         if own_id and c.upstream_id.lower() == own_id.lower():
             continue
         key = (c.upstream_id, c.relation)
-        if key not in best or c.confidence > best[key].confidence:
-            best[key] = c
-    specific = {u for (u, r) in best if r != Relation.DERIVED_FROM}
-    out = [c for (u, r), c in best.items() if r != Relation.DERIVED_FROM or u not in specific]
-    return sorted(out, key=lambda c: (-c.confidence, c.upstream_id, str(c.relation)))
+        best[key] = _absorb(best[key], c) if key in best else c
+    for (upstream, relation), claim in list(best.items()):
+        if relation != Relation.DERIVED_FROM:
+            continue
+        specific = sorted((k for k in best if k[0] == upstream and k[1] != Relation.DERIVED_FROM), key=lambda k: -best[k].confidence)
+        if specific:
+            best[specific[0]] = _absorb(best[specific[0]], claim)
+            del best[(upstream, relation)]
+    return sorted(best.values(), key=lambda c: (-c.confidence, c.upstream_id, str(c.relation)))
 
 
 # -- the entry point the resolver calls --------------------------------------------------------

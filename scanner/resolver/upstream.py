@@ -57,7 +57,7 @@ class Fetched:
 
 def claims_to_upstreams(claims: list[LineageClaim], from_node: str) -> list[Upstream]:
     """Lineage claims as resolver upstreams (models only; datasets come from the card)."""
-    return [Upstream(c.upstream_id, NodeKind.MODEL, c.relation, from_node, c.confidence, (c.evidence,)) for c in claims]
+    return [Upstream(c.upstream_id, NodeKind.MODEL, c.relation, from_node, c.confidence, c.all_evidence) for c in claims]
 
 
 def lineage_upstreams(source: Source, desc: RepoDescription) -> list[Upstream]:
