@@ -358,7 +358,8 @@ class LicenceKnowledge:
                 best = max(length for length, _ in matches)
                 keys = [key for length, key in matches if length == best]
         entries = [self._by_key[k] for k in dict.fromkeys(keys)]
-        entries.sort(key=lambda e: (e.kind != "licence", _date_sort(e.date)), reverse=False)
+        # Licences before policies, then the newest version (by date, then version string).
+        entries.sort(key=lambda e: (e.kind == "licence", e.date or "", e.version or ""), reverse=True)
         return tuple(entries)
 
     def lookup(self, value: str) -> LicenceFacts | None:
@@ -371,13 +372,6 @@ class LicenceKnowledge:
         """
         found = self.candidates(value)
         return found[0] if found else None
-
-
-def _date_sort(date: str | None) -> str:
-    # Newest first: invert the ISO date so that an ascending sort puts it first.
-    if not date:
-        return "~"
-    return "".join(chr(ord("9") - ord(c) + ord("0")) if c.isdigit() else c for c in date)
 
 
 # --------------------------------------------------------------------------------------------
