@@ -117,6 +117,12 @@ class HubServer:
         with self._lock:
             return sum(1 for m, p in self.requests if fragment in p and (method is None or m == method))
 
+    def info_requests(self, repo_id: str, repo_type: str = "model") -> int:
+        """How many times the info endpoint of `repo_id` (any revision) was asked."""
+        base = f"/api/{repo_type}s/{repo_id}"
+        with self._lock:
+            return sum(1 for _m, p in self.requests if p == base or p.startswith(base + "/revision/"))
+
     def repo(self, repo_id: str, repo_type: str) -> _Repo | None:
         key = (repo_type, repo_id)
         if key not in self._repos:

@@ -131,7 +131,7 @@ def test_429_is_retried_after_retry_after(hub: HubServer, hub_env: dict) -> None
     src = HubSource("Qwen/Qwen3-8B")
     assert src.revision
     assert time.monotonic() - start >= 0.6  # waited as the server asked, twice
-    assert hub.count("/api/models/Qwen/Qwen3-8B") == 3
+    assert hub.info_requests("Qwen/Qwen3-8B") == 3
 
 
 @pytest.mark.parametrize(
@@ -149,7 +149,7 @@ def test_faults_on_model_info_become_source_errors(hub: HubServer, hub_env: dict
         HubSource("mistralai/Mistral-7B-v0.3")
     assert caught.value.reason == reason
     if fault.kind == "status":
-        assert hub.count("/api/models/mistralai/Mistral-7B-v0.3") == 3  # retries (2) then give up
+        assert hub.info_requests("mistralai/Mistral-7B-v0.3") == 3  # retries (2) then give up
 
 
 def test_truncated_file_body_is_an_error_not_a_crash(hub: HubServer, hub_env: dict) -> None:

@@ -16,6 +16,7 @@ from scanner.cli.exit_codes import ExitCode
 # module path -> name of the click command/group object in it
 _COMMANDS: list[tuple[str, str]] = [
     ("scanner.cli.scan", "scan"),
+    ("scanner.cli.graph", "graph"),
     ("scanner.cli.rules", "rules"),
     ("scanner.cli.explain", "explain"),
 ]
