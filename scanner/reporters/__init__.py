@@ -12,6 +12,13 @@ from scanner.reporters.interface import Reporter, ReporterError, ReportOptions
 # format name -> "module:Class" (imported lazily so a heavy optional format costs nothing unused)
 _REPORTERS: dict[str, str] = {
     "json": "scanner.reporters.json:JsonReporter",
+    "md": "scanner.reporters.markdown:MarkdownReporter",
+    "html": "scanner.reporters.html:HtmlReporter",
+    "spdx-json": "scanner.reporters.spdx2:SpdxJsonReporter",
+    "spdx": "scanner.reporters.spdx2:SpdxTagValueReporter",
+    "spdx3": "scanner.reporters.spdx3:Spdx3Reporter",
+    "cyclonedx": "scanner.reporters.cyclonedx:CycloneDxReporter",
+    "sarif": "scanner.reporters.sarif:SarifReporter",
 }
 
 
