@@ -9,7 +9,6 @@ import textwrap
 import click
 
 from scanner.cli.exit_codes import ExitCode
-from scanner.cli.licences_identify import identify
 
 # Short flags for the table, in vocabulary order (control-relevant first in the vocabulary).
 _FLAGS = {
@@ -231,6 +230,3 @@ def _render(value) -> str:
 
 def _wrap(text: str, indent: str) -> list[str]:
     return textwrap.wrap(text, width=100, initial_indent=indent, subsequent_indent=indent + "  ") or [indent]
-
-
-licences.add_command(identify)
