@@ -675,16 +675,20 @@ def _build_duty(value: Any, where: Where, info: Compiled) -> Condition:
     statuses = set(_expect_str_list(value.get("status", "unmet"), where.at("status"), ["met", "unmet", "unknown"]))
 
     def run(ctx: Context) -> Match | None:
+        m: Match | None = None
         for fact in facts:
             status, values, evidence = duty_status(ctx.scan, ctx.node, fact)
-            if status in statuses:
-                m = Match(evidence=evidence)
-                m.bindings["duty"] = {**values, "status": status}
+            if status not in statuses:
+                continue
+            if m is None:
+                m = Match()
+                m.bindings["duty"] = {**values, "status": status, "all": []}
                 clause = ctx.scan.licence(ctx.node).clause(fact)
                 if clause is not None:
                     m.bindings["fact"] = clause.as_template()
-                return m
-        return None
+            m.bindings["duty"]["all"].append(fact)
+            m.evidence.extend(e for e in evidence if e not in m.evidence)
+        return m
 
     return Predicate(run)
 
@@ -787,7 +791,7 @@ def _build_reachable(value: Any, where: Where, info: Compiled) -> Condition:
 
     def run(ctx: Context) -> Match | None:
         limit = int(ctx.scan.param(hops) or 8)
-        reached = ctx.scan.graph.paths_from(ctx.node.id, via, limit)
+        reached = reachable(ctx.scan.graph, ctx.node.id, via, limit)
         for nid, edges in sorted(reached.items(), key=lambda kv: (len(kv[1]), kv[0])):
             node = ctx.scan.graph.node(nid)
             sub = Context(ctx.scan, node, edges[-1] if edges else None, ctx.path + tuple(edges))
@@ -799,6 +803,28 @@ def _build_reachable(value: Any, where: Where, info: Compiled) -> Condition:
         return None
 
     return Predicate(run)
+
+
+def reachable(graph: ModelGraph, start: str, relations: frozenset[Relation], max_hops: int) -> dict[str, list[Edge]]:
+    """Nodes reachable from `start` through `relations` within `max_hops`, with the shortest
+    edge path to each. Edges marked `norm_only` (similarity of normalisation weights alone) are
+    never followed: they are not evidence that anything was taken over."""
+    found: dict[str, list[Edge]] = {start: []}
+    frontier = [start]
+    for _ in range(max_hops):
+        nxt: list[str] = []
+        for nid in frontier:
+            for edge in sorted(graph.out_edges(nid), key=lambda e: (str(e.relation), e.target)):
+                if edge.relation not in relations or edge.attributes.get("norm_only") is True:
+                    continue
+                if edge.target not in found:
+                    found[edge.target] = found[nid] + [edge]
+                    nxt.append(edge.target)
+        if not nxt:
+            break
+        frontier = nxt
+    found.pop(start)
+    return found
 
 
 _BUILDERS: dict[str, Callable[[Any, Where, Compiled], Condition]] = {

@@ -16,7 +16,7 @@ from typing import Any, Sequence
 from scanner.graph import Edge, ModelGraph, Node, Relation
 from scanner.model import Criterion, Evidence, Finding, ScanIssue, Severity, Verdict, Waiver
 from scanner.rules.builtin import engine_rules
-from scanner.rules.conditions import Context, Match, Scan, node_value, org_of
+from scanner.rules.conditions import Context, Match, Scan, node_value, org_of, reachable
 from scanner.rules.ids import finding_id
 from scanner.rules.licensing import LicenceResolver
 from scanner.rules.schema import PolicyPack, Rule
@@ -144,7 +144,7 @@ class _Runner:
         if key not in self._reach:
             root = self.scan.target.id
             found = {root: []}
-            found.update(self.scan.graph.paths_from(root, via, hops))
+            found.update(reachable(self.scan.graph, root, via, hops))
             self._reach[key] = found
         return self._reach[key]
 
@@ -246,6 +246,24 @@ class _Runner:
         }
 
 
+#: How a relation reads in a sentence "<source> <phrase> <target>" (template `edge.phrase`).
+RELATION_PHRASES: dict[Relation, str] = {
+    Relation.FINETUNE_OF: "is a fine-tune of",
+    Relation.ADAPTER_OF: "is an adapter of",
+    Relation.MERGE_OF: "is a merge of",
+    Relation.QUANTIZED_OF: "is a quantisation of",
+    Relation.DISTILLED_FROM: "is distilled from",
+    Relation.DERIVED_FROM: "is derived from",
+    Relation.CONTAINS: "contains",
+    Relation.REUSES_WEIGHTS_OF: "reuses the weights of",
+    Relation.COPIES_CODE_FROM: "copies code from",
+    Relation.RUNS_REMOTE_CODE_OF: "runs the remote code of",
+    Relation.TRAINED_ON: "is trained on",
+    Relation.EVALUATED_ON: "is evaluated on",
+    Relation.DEPENDS_ON: "depends on",
+}
+
+
 def _edge_view(edge: Edge | None) -> dict[str, Any] | None:
     if edge is None:
         return None
@@ -253,6 +271,7 @@ def _edge_view(edge: Edge | None) -> dict[str, Any] | None:
         "source": edge.source,
         "target": edge.target,
         "relation": str(edge.relation),
+        "phrase": RELATION_PHRASES.get(edge.relation, str(edge.relation)),
         "confidence": round(edge.confidence, 3),
         "attributes": edge.attributes,
     }

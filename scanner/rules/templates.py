@@ -7,6 +7,7 @@ checked when the pack loads: syntax, and only the documented variables.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from jinja2 import ChainableUndefined, TemplateError, TemplateSyntaxError, meta
@@ -35,6 +36,7 @@ TEMPLATE_VARIABLES = frozenset(
 _ENV = SandboxedEnvironment(undefined=ChainableUndefined, autoescape=False, keep_trailing_newline=False)
 
 
+@lru_cache(maxsize=2048)
 def check_template(text: str) -> str | None:
     """Return a problem with `text` as a message template, or None when it is fine."""
     try:
@@ -50,10 +52,15 @@ def check_template(text: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=2048)
+def _compiled(text: str):
+    return _ENV.from_string(text)
+
+
 def render(text: str, values: dict[str, Any]) -> str:
     """Render a checked template; a render failure gives the raw text plus the reason, never a
     crash (the finding still stands)."""
     try:
-        return " ".join(_ENV.from_string(text).render(**values).split())
+        return " ".join(_compiled(text).render(**values).split())
     except TemplateError as exc:
         return f"{text} [message could not be rendered: {exc}]"
