@@ -1,0 +1,165 @@
+"""Find SPDX licence texts inside a document by shared word 5-grams.
+
+For each indexed text that shares enough n-grams with the document, the matched n-grams are
+grouped into runs along the document; the best run gives the region, the *coverage* (share of
+the licence's n-grams found: lower for a truncated copy), the *internal misses* (licence n-grams
+absent inside the matched stretch of the licence: a changed text) and the *extra* document
+n-grams inside the region (added words: a modified text). Candidates are taken greedily by
+quality (matched - misses - extras), each claiming its region, so a file holding two licences
+yields two matches and a licence that merely shares passages with a better match yields none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from scanner.licences.normalise import Tokens
+from scanner.licences.spdx_corpus import NGRAM, SpdxIndex, ngram_hashes
+
+#: Minimum share of a licence's n-grams that must be present, by licence size.
+MIN_COVERAGE_LONG = 0.5
+MIN_COVERAGE_SHORT = 0.5
+SHORT_LICENCE = 60  # n-grams
+MIN_MATCHED = 12  # n-grams: below this a shared passage is not a licence
+MIN_PRECISION = 0.5
+#: An added run of at least this many unmatched n-grams makes a match "modified".
+MODIFIED_RUN = 14
+RUN_GAP = 30
+_MAX_CANDIDATES = 40
+
+
+@dataclass(frozen=True)
+class TextHit:
+    """One licence text found in a document (token positions, inclusive)."""
+
+    entry: int
+    first_token: int
+    last_token: int
+    coverage: float
+    precision: float
+    quality: float
+    matched: int
+    modified_runs: tuple[tuple[int, int], ...]  # token ranges of added text inside the region
+
+
+def _distinct(values: np.ndarray) -> int:
+    if len(values) < 2:
+        return len(values)
+    v = np.sort(values)
+    return int(np.count_nonzero(np.diff(v))) + 1
+
+
+def _runs(dpos: np.ndarray, lpos: np.ndarray) -> list[tuple[int, int]]:
+    """Index ranges [a, b) of matches (sorted by document position) that form one copy.
+
+    A jump of more than RUN_GAP n-grams in the document ends a run unless the licence carries
+    on where it left off (text inserted into a licence stays one modified match); stray shared
+    phrases of a second licence later in the file do not carry on the first licence and so
+    start a run of their own.
+    """
+    if len(dpos) == 0:
+        return []
+    jumps = np.nonzero(np.diff(dpos) > RUN_GAP)[0]
+    if len(jumps) == 0:
+        return [(0, len(dpos))]
+    reach = np.maximum.accumulate(lpos)
+    cuts = [0]
+    for i in jumps:
+        nxt = int(lpos[i + 1])
+        far = int(reach[i])
+        if not (far - 5 <= nxt <= far + 60):
+            cuts.append(int(i) + 1)
+    cuts.append(len(dpos))
+    return [(cuts[i], cuts[i + 1]) for i in range(len(cuts) - 1)]
+
+
+def _evaluate(index: SpdxIndex, entry: int, dpos: np.ndarray, lpos: np.ndarray) -> TextHit | None:
+    n_l = int(index.n_ngrams[entry])
+    # pairs arrive sorted by document position (see SpdxIndex.lookup and find_texts)
+    best: tuple[int, int, int] | None = None
+    for a, b in sorted(_runs(dpos, lpos), key=lambda r: r[0] - r[1]):
+        if best is not None and b - a <= best[0]:
+            break  # a run cannot hold more distinct n-grams than it has matches
+        m = _distinct(lpos[a:b])
+        if best is None or m > best[0]:
+            best = (m, a, b)
+    if best is None:
+        return None
+    m, a, b = best
+    d, lp = dpos[a:b], lpos[a:b]
+    coverage = m / n_l
+    min_cov = MIN_COVERAGE_SHORT if n_l < SHORT_LICENCE else MIN_COVERAGE_LONG
+    if coverage < min_cov or m < MIN_MATCHED:
+        return None
+    lo, hi = int(lp.min()), int(lp.max())
+    internal_miss = max(0, index.entry_ngrams_in(entry, lo, hi) - m)
+    d_unique = d[np.concatenate(([True], np.diff(d) != 0))]
+    d0, d1 = int(d_unique[0]), int(d_unique[-1])
+    region = d1 - d0 + 1
+    extra = region - len(d_unique)
+    precision = len(d_unique) / region
+    if precision < MIN_PRECISION:
+        return None
+    # added text: gaps between consecutive matched n-gram starts longer than a changed word
+    modified: list[tuple[int, int]] = []
+    if len(d_unique) > 1:
+        gaps = np.diff(d_unique)
+        for i in np.nonzero(gaps > MODIFIED_RUN)[0]:
+            start = int(d_unique[i]) + NGRAM  # first token not covered by the previous n-gram
+            end = int(d_unique[i + 1]) - 1
+            if end >= start:
+                modified.append((start, end))
+    quality = m - internal_miss - extra
+    return TextHit(
+        entry=entry,
+        first_token=d0,
+        last_token=d1 + NGRAM - 1,
+        coverage=coverage,
+        precision=precision,
+        quality=float(quality),
+        matched=m,
+        modified_runs=tuple(modified),
+    )
+
+
+def find_texts(index: SpdxIndex, tokens: Tokens, max_matches: int = 6) -> list[TextHit]:
+    """Licence texts present in `tokens`, best first, non-overlapping."""
+    hashes = ngram_hashes(tokens.words)
+    doc_pos, entry, lic_pos, post = index.lookup(hashes)
+    if len(doc_pos) == 0:
+        return []
+    # distinct licence n-grams matched per entry, to shortlist candidates cheaply
+    per_entry = index.distinct_per_entry(hashes)
+    containment = per_entry / np.maximum(index.n_ngrams, 1)
+    floor = np.where(index.n_ngrams < SHORT_LICENCE, MIN_COVERAGE_SHORT, MIN_COVERAGE_LONG)
+    shortlist = np.nonzero((containment >= floor) & (per_entry >= 4))[0]
+    if len(shortlist) == 0:
+        return []
+    shortlist = shortlist[np.argsort(-containment[shortlist], kind="stable")][:_MAX_CANDIDATES]
+    order = np.argsort(entry, kind="stable")
+    entry_s, doc_s, lic_s = entry[order], doc_pos[order], lic_pos[order]
+    bounds = np.searchsorted(entry_s, shortlist), np.searchsorted(entry_s, shortlist, side="right")
+    pairs = {int(e): (doc_s[a:b], lic_s[a:b]) for e, a, b in zip(shortlist, *bounds)}
+
+    claimed = np.zeros(len(tokens), dtype=bool)
+    found: list[TextHit] = []
+    cache: dict[int, TextHit | None] = {e: _evaluate(index, e, d, lp) for e, (d, lp) in pairs.items()}
+    while len(found) < max_matches:
+        hits = [h for h in cache.values() if h is not None]
+        if not hits:
+            break
+        best = max(hits, key=lambda h: (h.quality, h.coverage, -h.entry))
+        found.append(best)
+        claimed[best.first_token : best.last_token + 1] = True
+        # re-judge only the candidates that had matches inside the newly claimed region
+        for e in list(cache):
+            d, lp = pairs[e]
+            inside = claimed[d]
+            if not inside.any():
+                continue
+            keep = ~inside
+            pairs[e] = (d[keep], lp[keep])
+            cache[e] = _evaluate(index, e, d[keep], lp[keep]) if keep.any() else None
+    return found
