@@ -50,9 +50,16 @@ def _flags(entry) -> str:
     for fact in entry.iter_facts():
         flag = _FLAGS[fact.name]
         if fact.name == "commercial_gate":
-            threshold = fact.detail("mau_threshold") or fact.detail("dau_threshold")
-            if threshold:
-                flag += f"({_short_number(threshold)}{'DAU' if fact.detail('dau_threshold') else ''})"
+            limits = []
+            if fact.detail("mau_threshold"):
+                limits.append(_short_number(fact.detail("mau_threshold")))
+            if fact.detail("dau_threshold"):
+                limits.append(_short_number(fact.detail("dau_threshold")) + "DAU")
+            revenue = fact.detail("revenue_threshold")
+            if revenue:
+                limits.append(f"{revenue['currency']}{_short_number(int(revenue['amount']))}/{revenue['period'][0]}")
+            if limits:
+                flag += f"({'|'.join(limits)})"
         if not fact.verified:
             flag += "?"
         out.append(flag)
@@ -229,4 +236,5 @@ def _render(value) -> str:
 
 
 def _wrap(text: str, indent: str) -> list[str]:
-    return textwrap.wrap(text, width=100, initial_indent=indent, subsequent_indent=indent + "  ") or [indent]
+    return textwrap.wrap(text, width=100, initial_indent=indent, subsequent_indent=indent + "  ",
+                         break_on_hyphens=False, break_long_words=False) or [indent]
