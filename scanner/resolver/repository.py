@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from scanner.analysers.licences import annotate_licences
 from scanner.extractors.card import ModelCard, parse_card
 from scanner.extractors.config import ModelConfig, parse_config_json
-from scanner.extractors.interface import ExtractionError, excerpt
+from scanner.extractors.interface import ExtractionError
 from scanner.extractors.weight_index import TensorInventory, parse_safetensors_index
 from scanner.graph import Edge, Node, NodeKind, Relation
 from scanner.model import Evidence, ScanIssue
@@ -35,6 +35,7 @@ _RELATIONS = {
 }
 
 _LICENCE_FILE = re.compile(r"^(licen[cs]e|copying|notice|copyright)([-_.][\w.-]*)?$", re.IGNORECASE)
+_CARD_TEXT_MAX = 200_000
 _WEIGHT_PICKLES = ("*.bin", "*.pt", "*.pth", "*.pkl", "*.ckpt")
 _QUANTIZED_FILES = ("*.gguf", "*gptq*", "*awq*")
 
@@ -116,6 +117,9 @@ def describe_repository(source: Source, repo_id: str, is_target: bool = False) -
         model.attributes["legal_entity"] = info.entity
     licence_files = [p for p in names if "/" not in p and _LICENCE_FILE.match(p)]
     model.attributes["licence_files"] = licence_files
+    notices = [p for p in licence_files if p.lower().startswith("notice")]
+    if notices:
+        model.attributes["notice_text"] = "\n".join(_text_or_issue(source, desc, p) for p in notices)
     model.attributes["file_count"] = len(files)
     if card is not None:
         _describe_card(model, card, desc)
@@ -160,6 +164,14 @@ def _read(source: Source, desc: RepoDescription, path: str, parser):
     except SourceError as exc:
         desc.issues.append(ScanIssue(path=path, problem=f"unreadable: {exc}", node=desc.node_id))
     return None
+
+
+def _text_or_issue(source: Source, desc: RepoDescription, path: str) -> str:
+    try:
+        return source.read_text(path)
+    except SourceError as exc:
+        desc.issues.append(ScanIssue(path=path, problem=f"unreadable: {exc}", node=desc.node_id))
+        return ""
 
 
 def _inventory(source: Source, desc: RepoDescription, names: list[str]) -> TensorInventory | None:
@@ -210,7 +222,10 @@ def _describe_card(model: Node, card: ModelCard, desc: RepoDescription) -> None:
     attrs["base_model_relation"] = card.base_model_relation
     attrs["datasets"] = card.datasets
     attrs["eval_datasets"] = card.eval_datasets
-    attrs["card_text"] = excerpt(card.body, 2000)
+    # the whole body: licence duties ("Built with ...") are checked against it
+    attrs["card_text"] = card.body[:_CARD_TEXT_MAX]
+    if len(card.body) > _CARD_TEXT_MAX:
+        attrs["card_text_truncated"] = True
     for key in ("license", "license_name", "license_link"):
         if key in card.evidence:
             model.evidence.append(card.evidence[key])
