@@ -15,6 +15,7 @@ import hashlib
 import json
 import re
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -94,7 +95,7 @@ def licence_info(licence: str) -> LicenceInfo:
         if entity:
             parts.append(f"licensor: {entity}" + (f" ({country})" if country else ""))
         clause_facts = getattr(facts, "facts", None) or {}
-        if isinstance(clause_facts, dict):
+        if isinstance(clause_facts, Mapping):
             for fact in sorted(clause_facts):
                 clause = clause_facts[fact]
                 section = clause.get("section") if isinstance(clause, dict) else getattr(clause, "section", None)

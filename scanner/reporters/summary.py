@@ -8,6 +8,7 @@ the `ScanResult`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 from scanner.model import Criterion, Finding, Outcome, ScanIssue, ScanResult, Severity
@@ -219,7 +220,7 @@ def describe_licence(licence_id: str) -> LicenceView:
         governing = str(_field(law, "law")) + (f" ({_field(law, 'country')})" if _field(law, "country") else "")
     clauses = []
     raw_facts = _field(facts, "facts") or {}
-    items = raw_facts.items() if isinstance(raw_facts, dict) else []
+    items = raw_facts.items() if isinstance(raw_facts, Mapping) else []
     for name, clause in sorted(items, key=lambda kv: str(kv[0])):
         clauses.append(
             ClauseView(
