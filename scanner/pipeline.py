@@ -81,8 +81,8 @@ def open_target(options: ScanOptions):
 
 def run_scan(options: ScanOptions) -> ScanResult:
     from scanner.analysers.weights_step import check_weights
-    from scanner.resolver.build import build_graph, unresolved_nodes
-    from scanner.resolver.upstream import make_upstream_resolver
+    from scanner.resolver.build import unresolved_nodes
+    from scanner.resolver.upstream import resolve_graph
     from scanner.rules import evaluate, load_pack, load_waivers
 
     try:
@@ -97,8 +97,7 @@ def run_scan(options: ScanOptions) -> ScanResult:
         raise ScanError(f"target {options.target!r} contains no files to scan")
     repo_id = options.repo_id or source.repo_id or repo_id_for_directory(Path(options.target))
 
-    resolver = make_upstream_resolver(depth=options.depth, offline=options.offline, quiet=options.quiet)
-    build = build_graph(source, repo_id, resolve_upstreams=resolver)
+    build = resolve_graph(source, repo_id, depth=options.depth, offline=options.offline, quiet=options.quiet)
     graph, issues = build.graph, list(build.issues)
 
     issues.extend(check_weights(graph, source, options.reference_db, options.training_log, quiet=options.quiet))
