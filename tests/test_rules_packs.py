@@ -56,18 +56,27 @@ def exaone_gptq(base_resolved: bool = True) -> ModelGraph:
     return b.graph
 
 
-def solar_similarity(confidence: float = 0.4, norm_only: bool = False) -> ModelGraph:
-    """Solar Open 100B against GLM-4.5-Air-Base: the January 2026 similarity dispute."""
+def solar_similarity(confidence: float | None = 0.4, strength: str = "strong", norm_only: bool = False,
+                     norm_only_edge: bool = False) -> ModelGraph:
+    """Solar Open 100B against GLM-4.5-Air-Base: the January 2026 similarity dispute.
+
+    `norm_only`: the weights analyser's record of a LayerNorm-only resemblance (a node
+    attribute, never an edge); `norm_only_edge`: an edge marked `norm_only`, which no rule may
+    treat as inheritance."""
     b = GraphBuilder()
-    t = b.model("upstage/Solar-Open-100B", target=True, fixture="upstage__Solar-Open-100B")
-    glm = b.model("zai-org/GLM-4.5-Air-Base", fixture="zai-org__GLM-4.5-Air-Base")
-    attrs = {"method": "weight-similarity"}
+    extra = {}
     if norm_only:
-        attrs["norm_only"] = True
-        attrs["cos_ln"] = 0.989
-    b.edge(t, glm, Relation.DERIVED_FROM, confidence,
-           [Evidence(path="model.safetensors", key="layernorm" if norm_only else "matrices",
-                     excerpt=f"similarity confidence {confidence}")], **attrs)
+        extra["norm_only_similarity"] = {"cosine": {"zai-org/GLM-4.5-Air-Base": 0.989},
+                                         "note": "norm weights look alike in unrelated models"}
+    t = b.model("upstage/Solar-Open-100B", target=True, fixture="upstage__Solar-Open-100B", **extra)
+    glm = b.model("zai-org/GLM-4.5-Air-Base", fixture="zai-org__GLM-4.5-Air-Base")
+    if confidence is not None:
+        attrs = {"method": "weight-similarity", "statistic": "same_basis_cosine", "strength": strength}
+        if norm_only_edge:
+            attrs["norm_only"] = True
+        b.edge(t, glm, Relation.DERIVED_FROM, confidence,
+               [Evidence(path="model.safetensors", key="model.layers.0.mlp.down_proj.weight",
+                         excerpt=f"language_model: similarity against zai-org/GLM-4.5-Air-Base ({strength})")], **attrs)
     return b.graph
 
 
@@ -127,6 +136,7 @@ def llama_finetune(name: str = "skt/Llama-3.1-ko-8b", licence: str = "llama3.1",
     return b.graph
 
 
+TRUNCATED = "A Korean chat model trained on public data. " * 45 + "…"
 LLAMA_NOTICE = "Llama 3.1 is licensed under the Llama 3.1 Community License, Copyright © Meta Platforms, Inc. All Rights Reserved."
 LLAMA_DUTIES_MET = dict(detected_licences=["llama3.1"], notice_text=LLAMA_NOTICE,
                         card_text="A Korean chat model. Built with Llama.")
@@ -190,15 +200,19 @@ CASES: list[Case] = [
     # technical
     (KR, "tech.inherited-weights", True, lambda: hcx32b_vision()),
     (KR, "tech.inherited-weights", True, lambda: llama_finetune()),
+    (KR, "tech.inherited-weights", True, lambda: solar_similarity(0.95)),
     (KR, "tech.inherited-weights", False, lambda: exaone_gptq()),
-    (KR, "tech.inherited-weights", False, lambda: solar_similarity(0.99, norm_only=True)),
+    (KR, "tech.inherited-weights", False, lambda: solar_similarity(0.99, norm_only_edge=True)),
+    (KR, "tech.inherited-weights", False, lambda: solar_similarity(0.85)),  # similarity needs 0.9
+    (KR, "tech.inherited-weights", False, lambda: solar_similarity(0.95, strength="weak")),
     (KR, "tech.own-lineage", True, lambda: exaone_gptq()),
     (KR, "tech.own-lineage", False, lambda: hcx32b_vision()),
-    (KR, "tech.weak-weight-similarity", True, lambda: solar_similarity(0.4)),
+    (KR, "tech.weak-weight-similarity", True, lambda: solar_similarity(0.4, strength="weak")),
+    (KR, "tech.weak-weight-similarity", True, lambda: solar_similarity(0.85)),
     (KR, "tech.weak-weight-similarity", False, lambda: solar_similarity(0.95)),
-    (KR, "tech.weak-weight-similarity", False, lambda: solar_similarity(0.4, norm_only=True)),
-    (KR, "tech.norm-only-similarity", True, lambda: solar_similarity(0.99, norm_only=True)),
-    (KR, "tech.norm-only-similarity", False, lambda: solar_similarity(0.99)),
+    (KR, "tech.weak-weight-similarity", False, lambda: solar_similarity(0.4, norm_only_edge=True)),
+    (KR, "tech.norm-only-similarity", True, lambda: solar_similarity(None, norm_only=True)),
+    (KR, "tech.norm-only-similarity", False, lambda: solar_similarity(0.95)),
     (KR, "tech.undeclared-base-suggested", True, lambda: hcx05b_prose()),
     (KR, "tech.undeclared-base-suggested", False, lambda: hcx05b_prose(method="weight-similarity")),
     (KR, "tech.undeclared-base-suggested", False, lambda: exaone_gptq()),
@@ -234,6 +248,9 @@ CASES: list[Case] = [
     (KR, "ethics.notice-missing", False, lambda: llama_finetune(**LLAMA_DUTIES_MET)),
     (KR, "ethics.built-with-missing", True, lambda: llama_finetune(**{**LLAMA_DUTIES_MET, "card_text": "A Korean chat model."})),
     (KR, "ethics.built-with-missing", False, lambda: llama_finetune(**LLAMA_DUTIES_MET)),
+    # a card text cut short ("…") cannot prove the statement is missing
+    (KR, "ethics.built-with-missing", False, lambda: llama_finetune(**{**LLAMA_DUTIES_MET, "card_text": TRUNCATED})),
+    (KR, "ethics.duty-unverifiable", True, lambda: llama_finetune(**{**LLAMA_DUTIES_MET, "card_text": TRUNCATED})),
     (KR, "ethics.name-prefix-missing", True, lambda: llama_finetune(name="skt/ko-chat-8b", **LLAMA_DUTIES_MET)),
     (KR, "ethics.name-prefix-missing", False, lambda: llama_finetune(**LLAMA_DUTIES_MET)),
     (KR, "ethics.duty-unverifiable", True, lambda: llama_finetune()),

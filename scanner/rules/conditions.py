@@ -647,8 +647,12 @@ def duty_status(scan: Scan, licensor_side: Node, fact: str) -> tuple[str, dict[s
         haystacks = [attrs[s] for s in sources if isinstance(attrs.get(s), str)]
         if not haystacks:
             return "unknown", {**values, "needs": " or ".join(sources)}, evidence
-        found = any(_contains_text(h, str(text)) for h in haystacks)
-        return ("met" if found else "unmet"), values, evidence
+        if any(_contains_text(h, str(text)) for h in haystacks):
+            return "met", values, evidence
+        if any(h.rstrip().endswith("…") for h in haystacks) or attrs.get("card_text_truncated"):
+            # the text we hold is cut short: not finding the statement proves nothing
+            return "unknown", {**values, "needs": "the full " + " or ".join(sources)}, evidence
+        return "unmet", values, evidence
     return "none", values, evidence
 
 
