@@ -184,6 +184,19 @@ def foreign_unresolved_base() -> ModelGraph:
     return b.graph
 
 
+def tokenizer_family() -> ModelGraph:
+    """A tokenizer whose special tokens identify the Qwen family: a hint, not weights."""
+    b = GraphBuilder()
+    t = b.model("skt/A.X-3.1", target=True, fixture="skt__A.X-3.1")
+    tok = b.node("tokenizer:skt/A.X-3.1", NodeKind.TOKENIZER, "skt/A.X-3.1 tokenizer", supplier="skt", country="KR")
+    b.edge(t, tok, Relation.CONTAINS)
+    qwen = b.model("Qwen/Qwen2.5-7B", licence="apache-2.0")
+    b.edge(tok, qwen, Relation.DERIVED_FROM, 0.3,
+           [Evidence(path="tokenizer_config.json", key="added_tokens_decoder", excerpt="<|im_start|>")],
+           method="tokenizer-family")
+    return b.graph
+
+
 OPEN_ALL = {"weights": True, "code": True, "data_card": True, "training_logs": True}
 OPEN_WEIGHTS = {"weights": True, "code": True, "data_card": False, "training_logs": False}
 CLOSED = {"weights": False, "code": False, "data_card": False, "training_logs": False}
@@ -236,6 +249,8 @@ CASES: list[Case] = [
     (KR, "policy.unknown-licensor-control", False, lambda: dependency_under("apache-2.0")),
     (KR, "policy.foreign-weights-supplier", True, lambda: hcx32b_vision()),
     (KR, "policy.foreign-weights-supplier", False, lambda: exaone_gptq()),
+    (KR, "policy.foreign-weights-supplier", False, lambda: tokenizer_family()),
+    (KR, "tech.undeclared-base-suggested", True, lambda: tokenizer_family()),
     (KR, "policy.non-commercial-or-gated", True, lambda: exaone_dependency()),
     (KR, "policy.non-commercial-or-gated", True, lambda: llama_finetune()),
     (KR, "policy.non-commercial-or-gated", False, lambda: exaone_gptq()),
