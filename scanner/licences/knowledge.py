@@ -319,7 +319,7 @@ class LicenceKnowledge:
         self._ids: dict[str, list[str]] = {}
         self._links: list[tuple[str, str]] = []
         for entry in self._by_key.values():
-            ids = [entry.key, entry.spdx_id, *entry.hf_ids, *entry.aliases, *entry.license_names]
+            ids = [entry.key, entry.spdx_id, entry.name, *entry.hf_ids, *entry.aliases, *entry.license_names]
             if entry.scancode_key:
                 ids.append(entry.scancode_key)
             for ident in ids:
@@ -366,8 +366,8 @@ class LicenceKnowledge:
         """Find the entry named by `value`.
 
         Accepts our key, a SPDX id (any case, with or without `LicenseRef-`/`LicenseRef-scancode-`),
-        a Hugging Face `license:` id, a ScanCode key, a Hub `license_name`, or a `license_link`
-        URL (matched on the distinctive fragments recorded per licence). `other`/`unknown` are not
+        a Hugging Face `license:` id, a ScanCode key, the licence's full name, a Hub `license_name`,
+        or a `license_link` URL (matched on the distinctive fragments recorded per licence). `other`/`unknown` are not
         licences and give None. An id shared by several versions gives the newest version.
         """
         found = self.candidates(value)
