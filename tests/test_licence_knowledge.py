@@ -292,6 +292,13 @@ def test_lookup_by_any_identifier(query: str, key: str) -> None:
     assert entry is not None and entry.key == key
 
 
+def test_every_ai_licence_id_of_the_benchmark_corpus_resolves(shared_texts: Path) -> None:
+    manifest = json.loads((shared_texts / "bench-corpus" / "manifest.json").read_text(encoding="utf-8"))
+    ids = {i for entry in manifest["files"].values() if entry["category"] == "ai" for slot in entry["expected"] for i in slot}
+    assert len(ids) >= 20
+    assert sorted(i for i in ids if knowledge().lookup(i) is None) == []
+
+
 def test_lookup_of_a_shared_id_gives_the_newest_version_and_lists_all() -> None:
     kb = knowledge()
     assert kb.lookup("gemma").key == "gemma-2026-04-01"
