@@ -152,19 +152,28 @@ def cli_startup_seconds(sample: Path) -> float | None:
     return statistics.median(times)
 
 
+def _scancode_works(exe: Path) -> bool:
+    try:
+        return subprocess.run([str(exe), "--version"], capture_output=True, timeout=300).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
 def ensure_scancode() -> Path | None:
+    """ScanCode in its own venv; pluggy is held below 1.6, whose hook checks break plugincode."""
     venv = WORK / "scancode-venv"
     exe = venv / "bin" / "scancode"
-    if exe.exists():
+    if exe.exists() and _scancode_works(exe):
         return exe
     print("installing scancode-toolkit into bench/_work/scancode-venv (one time) ...", file=sys.stderr)
     try:
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "scancode-toolkit"], check=True)
+        if not (venv / "bin" / "pip").exists():
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "scancode-toolkit", "pluggy<1.6"], check=True)
     except (subprocess.CalledProcessError, OSError) as exc:
         print(f"ScanCode could not be installed ({exc}); printing sovscan figures alone.", file=sys.stderr)
         return None
-    return exe if exe.exists() else None
+    return exe if exe.exists() and _scancode_works(exe) else None
 
 
 def _scancode_groups(file_rec: dict[str, Any]) -> list[list[str]]:

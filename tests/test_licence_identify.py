@@ -279,3 +279,42 @@ def test_cli_json_shape_and_missing_file(index, licence_texts: Path, tmp_path: P
     missing = runner.invoke(identify, [str(tmp_path / "nope.txt"), "--format", "json"])
     assert missing.exit_code == 4
     assert "nope.txt" in missing.output
+
+
+def test_repo_licences_files_readme_and_unreadable_pdf(index, licence_texts: Path, tmp_path: Path) -> None:
+    from scanner.licences.repo_licences import identify_repo_licences, is_licence_file
+    from scanner.sources.local import LocalDirSource
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "LICENSE").write_text((licence_texts / "tongyi-qianwen.txt").read_text(encoding="utf-8"))
+    (repo / "NOTICE.md").write_text("Copyright 2024 Example Org\n\nSPDX-License-Identifier: Apache-2.0\n")
+    (repo / "Community License for Baichuan2 Model.pdf").write_bytes(b"%PDF-1.7\n\x00\x01binary")
+    (repo / "model.py").write_text("# SPDX-License-Identifier: MIT\nx = 1\n")
+    (repo / "README.md").write_text(
+        "---\nlicense: apache-2.0\n---\n# Model\n\nSome words.\n\n## License\n\n"
+        "This model is licensed under the [Apache 2.0](https://www.apache.org/licenses/LICENSE-2.0) licence.\n\n"
+        "## Citation\n\nPlease cite us.\n"
+    )
+    result = identify_repo_licences(LocalDirSource(str(repo)))
+    by_path = {f.path: f for f in result.files}
+    assert set(by_path) == {"LICENSE", "NOTICE.md", "Community License for Baichuan2 Model.pdf"}
+    assert [m.id for m in by_path["LICENSE"].matches] == ["tongyi-qianwen"]
+    assert [m.id for m in by_path["NOTICE.md"].matches] == ["Apache-2.0"]
+    assert by_path["Community License for Baichuan2 Model.pdf"].error
+    assert any("PDF" in i.problem for i in result.issues)
+    assert result.detected == ["tongyi-qianwen", "Apache-2.0"]
+    assert result.readme is not None and result.readme.section == (8, 10)
+    assert result.readme_declared == ["Apache-2.0"]
+    ev = next(e for e in result.evidence if e.path == "LICENSE")
+    assert ev.line == 1 and "Tongyi Qianwen" in ev.excerpt and ev.detail["licence"] == "tongyi-qianwen"
+    assert is_licence_file("LICENSE-MODEL") and is_licence_file("licenses/llama3/LICENSE") is False
+    assert is_licence_file("Tongyi Qianwen LICENSE AGREEMENT") and not is_licence_file("src/license.py")
+
+
+def test_repo_licences_on_real_fixture(index, fixtures: Path) -> None:
+    from scanner.licences.repo_licences import identify_repo_licences
+    from scanner.sources.local import LocalDirSource
+
+    result = identify_repo_licences(LocalDirSource(str(fixtures / "Qwen__Qwen3-8B")))
+    assert result.detected == ["Apache-2.0"]

@@ -309,8 +309,19 @@ def spdx_tags(text: str) -> list[LicenceMatch]:
 # --- model-card fields -----------------------------------------------------------------------------
 
 
+def output_id(facts: Any) -> str:
+    """The id we report for a knowledge-base entry: its SPDX id when SPDX lists it, else its key."""
+    spdx_id = getattr(facts, "spdx_id", None) or ""
+    if spdx_id and not spdx_id.startswith("LicenseRef-"):
+        return spdx_id
+    return facts.key
+
+
 def identify_card_fields(card: dict[str, Any], path: str = "README.md") -> list[LicenceMatch]:
-    """Card `license` / `license_name` / `license_link` values mapped to knowledge-base keys.
+    """Card `license` / `license_name` / `license_link` values mapped through the knowledge base.
+
+    The id is the SPDX id for SPDX licences and the knowledge-base key otherwise (as for texts);
+    `detail.key` always carries the knowledge-base key.
 
     A value the knowledge base does not know is returned with `detail.known = False` and score
     0, so the caller treats it as needing review rather than as a licence.
@@ -332,7 +343,7 @@ def identify_card_fields(card: dict[str, Any], path: str = "README.md") -> list[
                 continue
             facts = kb.lookup(value) if kb is not None else None
             key = getattr(facts, "key", None)
-            ident = key or value
+            ident = output_id(facts) if facts is not None else value
             if ident in seen:
                 continue
             seen.add(ident)
@@ -340,6 +351,6 @@ def identify_card_fields(card: dict[str, Any], path: str = "README.md") -> list[
                 LicenceMatch(id=ident, score=1.0 if key else 0.0, start_line=0, end_line=0,
                              start_char=0, end_char=0, matcher="card", excerpt=f"{field_name}: {value}",
                              version=getattr(facts, "version", None),
-                             detail={"field": field_name, "value": value, "known": bool(key)})
+                             detail={"field": field_name, "value": value, "known": bool(key), "key": key})
             )
     return out
