@@ -129,6 +129,26 @@ LICENCES: dict[str, dict[str, Any]] = {
             "licence_copy": _fact("", "The above copyright notice and this permission notice shall be included"),
         },
     },
+    "gpl-3.0": {
+        "key": "gpl-3.0", "name": "GNU General Public License v3.0", "category": "copyleft", "osi_approved": True,
+        "facts_status": "complete", "licensor": {"entity": None, "country": None}, "licensor_is_releaser": True,
+        "governing_law": {"law": None, "country": None},
+        "facts": {
+            "terminate_on_breach": _fact("8", "Any attempt otherwise to propagate or modify it is void, and will automatically terminate your rights under this License",
+                                         automatic=True),
+            "copyleft": _fact("5(c)", "You must license the entire work, as a whole, under this License"),
+            "licence_copy": _fact("4", "give all recipients a copy of this License along with the Program"),
+        },
+    },
+    "glm-4": {
+        "key": "glm-4", "name": "GLM-4 model licence", "category": "ai-restricted", "osi_approved": False,
+        "facts_status": "unverified", "licensor": {"entity": "Beijing Zhipu Huazhang Technology Co., Ltd.", "country": "CN"},
+        "governing_law": {"law": "People's Republic of China", "country": "CN"},
+        "facts": {
+            "revocable": _fact("2", "a non-exclusive, worldwide, non-transferable, non-sublicensable, revocable, royalty-free copyright license"),
+            "unilateral_amendment": _fact("6", "the license is subject to update to a more comprehensive version"),
+        },
+    },
     "cc-by-4.0": {
         "key": "cc-by-4.0", "name": "Creative Commons Attribution 4.0", "category": "data", "osi_approved": False,
         "facts_status": "complete", "licensor": {"entity": None, "country": None}, "licensor_is_releaser": True,

@@ -321,3 +321,35 @@ def test_real_knowledge_base_judges_llama_by_its_clauses() -> None:
     control = [f for f in ev.findings if f.rule == "policy.foreign-licensor-control"]
     assert control and ev.verdict.criteria[P] == Outcome.FAIL
     assert any(e.path == "licences/llama3.1.yaml" and e.key.startswith("facts.") for e in control[0].evidence)
+
+
+def test_clause_detail_tests(tmp_path: Path) -> None:
+    """`licence.clause` tests a clause's details: Llama's commercial gate leaves the licence to
+    Meta's sole discretion, Qwen's does not say so."""
+    pack_file = tmp_path / "discretion.yaml"
+    pack_file.write_text(
+        """id: discretion
+version: "1"
+title: Discretionary gates
+rules:
+  - id: gate.discretion
+    criterion: policy
+    severity: review
+    when:
+      licence.clause: {fact: commercial_gate, detail: discretion, equals: true}
+    message: "{{ node.name }}: above {{ fact.mau_threshold }} users the licence is at the licensor's discretion ({{ facts | join(',') }})."
+    remediation: Check the expected scale.
+    source: test
+""",
+        encoding="utf-8",
+    )
+    pack = load_pack(pack_file)
+    llama = run(llama_finetune(), pack)
+    gate = [f for f in llama.findings if f.rule == "gate.discretion"]
+    # the fine-tune is itself under the Llama 3.1 licence, so both carry the gate
+    assert {f.node for f in gate} == {"model:meta-llama/Llama-3.1-8B-Instruct", "model:skt/Llama-3.1-ko-8b"}
+    assert "700000000" in gate[0].message
+    b = GraphBuilder()
+    t = b.model("skt/ko-qwen", target=True, licence="apache-2.0")
+    b.edge(t, b.model("Qwen/Qwen2.5-72B-Instruct", licence="qwen"), Relation.FINETUNE_OF)
+    assert "gate.discretion" not in rules_fired(run(b.graph, pack))

@@ -243,6 +243,10 @@ CASES: list[Case] = [
     (KR, "policy.foreign-licensor-control", True, lambda: llama_finetune()),
     (KR, "policy.foreign-licensor-control", False, lambda: mistral_dependency()),
     (KR, "policy.foreign-licensor-control", False, lambda: exaone_dependency()),
+    # GPL terminates automatically on violation (with cure): no power of the licensor
+    (KR, "policy.foreign-licensor-control", False, lambda: dependency_under("gpl-3.0", "mistralai/gpl-tool")),
+    (KR, "policy.licence-facts-incomplete", True, lambda: dependency_under("glm-4", "zai-org/glm-4-9b")),
+    (KR, "policy.licence-facts-incomplete", False, lambda: dependency_under("apache-2.0")),
     (KR, "policy.domestic-third-party-control", True, lambda: exaone_dependency()),
     (KR, "policy.domestic-third-party-control", False, lambda: exaone_gptq()),
     (KR, "policy.unknown-licensor-control", True, lambda: dependency_under("creativeml-openrail-m")),

@@ -556,6 +556,70 @@ def _build_licence_fact(value: Any, where: Where, info: Compiled, *, any_of: boo
     return Predicate(run)
 
 
+def _build_licensor_control(value: Any, where: Where, info: Compiled) -> Condition:
+    """`licence.licensor_control: true`: the licensor can terminate (by its own decision), revoke,
+    amend, update an incorporated policy or restrict remotely. Binds every such fact."""
+    want = _expect_bool(value, where)
+
+    def run(ctx: Context) -> Match | None:
+        view = ctx.scan.licence(ctx.node)
+        if not view.known:
+            return None
+        held = view.control_facts()
+        if bool(held) != want:
+            return None
+        if not held:
+            return Match()
+        m = Match(evidence=[view.evidence(f) for f in held])
+        clause = view.clause(held[0])
+        m.bindings["fact"] = clause.as_template() if clause else {"name": held[0]}
+        m.bindings["facts"] = list(held)
+        return m
+
+    return Predicate(run)
+
+
+def _build_licence_clause(value: Any, where: Where, info: Compiled) -> Condition:
+    """`licence.clause: {fact: <f or list>, detail: <name>, <test>: <value>}`: the licence has
+    the clause and the clause's detail passes the test (e.g. `{fact: commercial_gate, detail:
+    discretion, equals: true}`). Without `detail`, it is `licence.any_fact`."""
+    if not isinstance(value, dict) or "fact" not in value:
+        raise where.error(
+            "expected {fact: <fact or list>, detail: <detail name>, <test>: <value>}; "
+            f"got {_describe(value)}"
+        )
+    facts = _expect_str_list(value["fact"], where.at("fact"), list(FACT_VOCABULARY))
+    test = None
+    if "detail" in value:
+        spec = {k: v for k, v in value.items() if k != "fact"}
+        spec["name"] = spec.pop("detail")
+        _name, test = _compile_value_test(spec, where, info, "clause detail")
+    elif set(value) != {"fact"}:
+        raise where.error("a clause test needs 'detail' naming the clause detail it tests")
+    detail_name = value.get("detail")
+
+    def run(ctx: Context) -> Match | None:
+        view = ctx.scan.licence(ctx.node)
+        held = []
+        for fact in view.facts(facts):
+            clause = view.clause(fact)
+            if test is not None:
+                details = clause.details if clause else {}
+                present = detail_name in details and details[detail_name] is not None
+                if not test(ctx.scan, present, details.get(detail_name)):
+                    continue
+            held.append(fact)
+        if not held:
+            return None
+        m = Match(evidence=[view.evidence(f) for f in held])
+        clause = view.clause(held[0])
+        m.bindings["fact"] = clause.as_template() if clause else {"name": held[0]}
+        m.bindings["facts"] = held
+        return m
+
+    return Predicate(run)
+
+
 def _build_licence_category(value: Any, where: Where, info: Compiled) -> Condition:
     cats = {c.casefold() for c in _expect_str_list(value, where)}
 
@@ -851,6 +915,8 @@ _BUILDERS: dict[str, Callable[[Any, Where, Compiled], Condition]] = {
     "licence.known": _build_licence_known,
     "licence.fact": lambda v, w, i: _build_licence_fact(v, w, i, any_of=False),
     "licence.any_fact": lambda v, w, i: _build_licence_fact(v, w, i, any_of=True),
+    "licence.clause": _build_licence_clause,
+    "licence.licensor_control": _build_licensor_control,
     "licence.category": _build_licence_category,
     "licence.osi_approved": _build_licence_osi,
     "licence.facts_status": _build_facts_status,

@@ -129,6 +129,24 @@ class LicenceView:
     def facts(self, names: tuple[str, ...] | list[str]) -> list[str]:
         return [n for n in names if self.has(n)]
 
+    def control_facts(self) -> list[str]:
+        """Clauses through which the licensor itself can end, change or restrict the grant.
+
+        Termination on breach counts only when the licensor decides it; termination that
+        happens automatically on a violation and is reinstated on cure (GPL §8, ODC-BY §9,
+        details `automatic: true`) is a condition of the grant, not a power over the licensee.
+        """
+        out = []
+        for name in CONTROL_FACTS:
+            if not self.has(name):
+                continue
+            if name == "terminate_on_breach":
+                clause = self.clause(name)
+                if clause is not None and clause.details.get("automatic") is True:
+                    continue
+            out.append(name)
+        return out
+
     def evidence(self, fact: str) -> Evidence:
         clause = self.clause(fact)
         section = clause.section if clause else ""
@@ -152,7 +170,7 @@ class LicenceView:
             "law": self.law,
             "law_country": self.law_country,
             "duties": self.facts(DUTY_FACTS),
-            "controls": self.facts(CONTROL_FACTS),
+            "controls": self.control_facts(),
         }
 
 
