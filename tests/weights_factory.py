@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from scanner.weights.safetensors_writer import write_safetensors
 
@@ -23,6 +24,11 @@ Model = dict[str, tuple[str, np.ndarray]]
 
 
 def _trained_like(rng: np.random.Generator, rows: int, cols: int, std: float) -> np.ndarray:
+    with threadpool_limits(limits=1, user_api="blas"):  # tiny QRs: threads only contend
+        return _trained_like_1(rng, rows, cols, std)
+
+
+def _trained_like_1(rng: np.random.Generator, rows: int, cols: int, std: float) -> np.ndarray:
     k = min(rows, cols)
     u, _ = np.linalg.qr(rng.standard_normal((rows, k)))
     v, _ = np.linalg.qr(rng.standard_normal((cols, k)))

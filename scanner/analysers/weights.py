@@ -54,6 +54,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from scanner.graph import Edge, ModelGraph, Node, NodeKind, Relation
 from scanner.model import Evidence, ScanIssue
@@ -103,6 +104,9 @@ class WeightOptions:
     full_compare_top: int = 3
     max_neurons: int = 1024
     vocab_size: int | None = None
+    #: BLAS threads during comparisons. One by default: hashing already runs `workers` threads,
+    #: and an oversubscribed multi-threaded BLAS was measured 5x slower on a busy 2-core machine.
+    blas_threads: int = 1
 
 
 @dataclass
@@ -172,7 +176,8 @@ def analyse_weights(
     if ckpt is not None:
         with ckpt:
             report.fingerprints = fingerprint_checkpoint(ckpt, progress=opts.progress, workers=opts.workers)
-            report.signals = component_signals(ckpt, report.fingerprints)
+            with threadpool_limits(limits=opts.blas_threads, user_api="blas"):
+                report.signals = component_signals(ckpt, report.fingerprints)
             comp_nodes = {c: _ensure_component_node(graph, model_id, model_name, c, report) for c in report.signals}
             for comp, sig in report.signals.items():
                 node = graph.node(comp_nodes[comp])
@@ -181,7 +186,8 @@ def analyse_weights(
                     node.evidence.append(_signal_evidence(report, comp, sig))
             if store is not None:
                 _exact_reuse(graph, store, report, comp_nodes)
-                _derivation(graph, store, report, comp_nodes, ckpt, source, files, opts)
+                with threadpool_limits(limits=opts.blas_threads, user_api="blas"):
+                    _derivation(graph, store, report, comp_nodes, ckpt, source, files, opts)
             _record_checked(graph, report, comp_nodes, store)
 
     _training_log(graph, source, files, training_log, vocab_size, report, model_id)
@@ -601,17 +607,19 @@ def _compare_full(
             by_key[(r.component, r.role)].append(name)
     out: dict[str, _ComponentComparison] = {}
     t_rows, r_rows = _token_rows(ckpt, ref, target_vocab, ref_vocab)
+    samples: dict[str, np.ndarray] = {}
     for fp in report.fingerprints:
         if fp.role not in MATRIX_ROLES or len(fp.shape) != 2 or fp.numel < MIN_COMPARE_ELEMENTS or fp.constant is not None:
             continue
         if fp.dtype not in ("F32", "F16", "BF16", "F64"):
             continue
         cmp = out.setdefault(fp.component, _ComponentComparison(ref_id, fp.component))
-        pair = _best_pair(ckpt, ref, fp, by_key.get((fp.component, fp.role), []), t_rows, r_rows)
+        pair = _best_pair(ckpt, ref, fp, by_key.get((fp.component, fp.role), []), t_rows, r_rows, samples)
         if pair is not None:
             cmp.pairs.append(pair)
     lm = out.get(LANGUAGE_MODEL)
-    if lm is not None:
+    # Neuron matching is only needed when the same-basis cosine has not already settled it.
+    if lm is not None and _component_stats(lm)["flagged_param_share"] < SHARE_DERIVED:
         _ffn_check(ckpt, ref, report, ref_roles, lm, t_rows, r_rows, opts)
     return out
 
@@ -641,8 +649,11 @@ def _embed_rows_for(fp: TensorFingerprint, ref_shape: tuple[int, ...], t_rows: n
 
 def _best_pair(
     ckpt: Checkpoint, ref: Checkpoint, fp: TensorFingerprint, candidates: list[str],
-    t_rows: np.ndarray | None, r_rows: np.ndarray | None,
+    t_rows: np.ndarray | None, r_rows: np.ndarray | None, samples: dict[str, np.ndarray],
 ) -> dict[str, Any] | None:
+    """The reference tensor of the same role that matches `fp` best (strided samples pick it,
+    a full cosine measures it); embeddings and heads are compared over shared-token rows.
+    `samples` caches the reference's strided samples across target tensors."""
     vocab_role = fp.role in ("embed", "lm_head")
     usable = [c for c in candidates if ref.tensors[c].shape == fp.shape or (vocab_role and ref.tensors[c].shape[1] == fp.shape[1])]
     if not usable:
@@ -668,7 +679,10 @@ def _best_pair(
     else:
         same = [c for c in usable if c == fp.name]
         sample_t = compare.strided_sample(ckpt, fp.name)
-        scored = [(abs(compare.cosine(sample_t, compare.strided_sample(ref, c))), c) for c in usable]
+        for c in usable:
+            if c not in samples:
+                samples[c] = compare.strided_sample(ref, c)
+        scored = [(abs(compare.cosine(sample_t, samples[c])), c) for c in usable]
         scored.sort(key=lambda x: (-x[0], x[1]))
         choice = scored[0][1]
         if same and scored[0][0] - next(s for s, c in scored if c == same[0]) < 0.02:
@@ -706,6 +720,7 @@ def _ffn_check(
     if not t_layers or not r_layers:
         return
     r_keys = sorted(r_layers)
+    cache: dict[tuple[str, bool], np.ndarray] = {}
     for li, (t_up, t_down) in sorted(t_layers.items()):
         if len(r_keys) <= 12:
             cands = r_keys
@@ -714,16 +729,20 @@ def _ffn_check(
             width = max(2, len(r_keys) // 4)
             cands = [k for k in r_keys if abs(k - centre) <= width]
         best: tuple[float, int, compare.FfnAgreement] | None = None
-        for rk in cands:
+        # The same layer index first: a permuted or lightly changed copy settles it at once.
+        ordered_cands = sorted(cands, key=lambda k: (k != li, k))
+        for rk in ordered_cands:
             r_up, r_down = r_layers[rk]
-            res = compare.ffn_agreement(ckpt, t_up, t_down, ref, r_up, r_down, rmap, max_neurons=min(256, opts.max_neurons))
+            res = compare.ffn_agreement(ckpt, t_up, t_down, ref, r_up, r_down, rmap, max_neurons=min(128, opts.max_neurons), cache=cache)
             if res is not None and (best is None or res.agreement > best[0]):
                 best = (res.agreement, rk, res)
+            if best is not None and best[0] >= 0.5:
+                break
         if best is None:
             continue
         rk = best[1]
         r_up, r_down = r_layers[rk]
-        final = compare.ffn_agreement(ckpt, t_up, t_down, ref, r_up, r_down, rmap, max_neurons=opts.max_neurons) or best[2]
+        final = compare.ffn_agreement(ckpt, t_up, t_down, ref, r_up, r_down, rmap, max_neurons=opts.max_neurons, cache=cache) or best[2]
         lm.ffn.append({"layer": li, "reference_layer": rk, "agreement": final.agreement, "neurons": final.neurons,
                        "ref_width": final.ref_width, "log10_p": final.log10_p})
 

@@ -19,6 +19,7 @@ _COMMANDS: list[tuple[str, str]] = [
     ("scanner.cli.graph", "graph"),
     ("scanner.cli.rules", "rules"),
     ("scanner.cli.explain", "explain"),
+    ("scanner.cli.fingerprint", "fingerprint"),
     ("scanner.cli.licences", "licences"),
 ]
 

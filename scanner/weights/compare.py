@@ -37,12 +37,17 @@ def strided_sample(ckpt: Checkpoint, name: str, k: int = SAMPLE_ELEMENTS) -> np.
     return canonical_float32(np.ascontiguousarray(flat[::step][:k]), info.dtype).astype(np.float64)
 
 
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    # einsum, not BLAS: multi-threaded BLAS dot stalls badly on a busy machine for vectors.
+    return float(np.einsum("i,i->", a, b))
+
+
 def cosine(a: np.ndarray, b: np.ndarray) -> float:
-    na = float(np.dot(a, a))
-    nb = float(np.dot(b, b))
+    na = _dot(a, a)
+    nb = _dot(b, b)
     if na == 0.0 or nb == 0.0:
         return 0.0
-    return float(np.dot(a, b) / math.sqrt(na * nb))
+    return _dot(a, b) / math.sqrt(na * nb)
 
 
 def flat_cosine(
@@ -62,9 +67,9 @@ def flat_cosine(
     for s in range(0, fa.size, CHUNK_ELEMENTS):
         x = canonical_float32(fa[s : s + CHUNK_ELEMENTS], ia.dtype).astype(np.float64)
         y = canonical_float32(fb[s : s + CHUNK_ELEMENTS], ib.dtype).astype(np.float64)
-        dot += float(np.dot(x, y))
-        na += float(np.dot(x, x))
-        nb += float(np.dot(y, y))
+        dot += _dot(x, y)
+        na += _dot(x, x)
+        nb += _dot(y, y)
     if na == 0.0 or nb == 0.0:
         return 0.0
     return dot / math.sqrt(na * nb)
@@ -115,17 +120,32 @@ def residual_map(
     return ResidualMap(best, np.sign(vals).astype(np.float32), float(np.mean(np.abs(vals))), int(len(pick)))
 
 
-def _argmax_blocks(a_unit: np.ndarray, b_ckpt: Checkpoint, b_name: str, transpose: bool, block: int = 2048) -> np.ndarray:
+#: Reference matrices up to this many elements are kept normalised in memory between calls.
+CACHE_ELEMENTS = 8 * 1024 * 1024
+
+
+def _argmax_blocks(
+    a_unit: np.ndarray, b_ckpt: Checkpoint, b_name: str, transpose: bool,
+    cache: dict[tuple[str, bool], np.ndarray] | None = None, block: int = 2048,
+) -> np.ndarray:
     """For each row of `a_unit`, the index of the most similar (|cos|) reference neuron; the
-    reference matrix is read in blocks of neurons (rows, or columns when `transpose`)."""
+    reference matrix is read in blocks of neurons (rows, or columns when `transpose`). Small
+    matrices are normalised once and kept in `cache`."""
     info = b_ckpt.tensors[b_name]
     n_neurons = info.shape[1] if transpose else info.shape[0]
     best_val = np.full(a_unit.shape[0], -1.0, dtype=np.float32)
     best_idx = np.zeros(a_unit.shape[0], dtype=np.int64)
     arr = b_ckpt.array(b_name)
+    cacheable = cache is not None and info.numel <= CACHE_ELEMENTS
+    if cacheable and (b_name, transpose) not in cache:  # type: ignore[operator]
+        full = canonical_float32(np.ascontiguousarray(arr), info.dtype)
+        cache[(b_name, transpose)] = _unit_rows(np.ascontiguousarray(full.T if transpose else full))  # type: ignore[index]
     for s in range(0, n_neurons, block):
-        part = arr[:, s : s + block].T if transpose else arr[s : s + block]
-        bm = _unit_rows(canonical_float32(np.ascontiguousarray(part), info.dtype))
+        if cacheable:
+            bm = cache[(b_name, transpose)][s : s + block]  # type: ignore[index]
+        else:
+            part = arr[:, s : s + block].T if transpose else arr[s : s + block]
+            bm = _unit_rows(canonical_float32(np.ascontiguousarray(part), info.dtype))
         sim = np.abs(a_unit @ bm.T)
         idx = np.argmax(sim, axis=1)
         val = sim[np.arange(sim.shape[0]), idx]
@@ -147,6 +167,7 @@ def ffn_agreement(
     t_ckpt: Checkpoint, t_up: str, t_down: str,
     r_ckpt: Checkpoint, r_up: str, r_down: str,
     rmap: ResidualMap, max_neurons: int = 1024,
+    cache: dict[tuple[str, bool], np.ndarray] | None = None,
 ) -> FfnAgreement | None:
     """Agreement of the two neuron maps (by `up` rows and by `down` columns) in the reference
     residual basis given by `rmap`. Shapes: up (f, d), down (d, f)."""
@@ -162,12 +183,12 @@ def ffn_agreement(
     ut = matrix(t_ckpt, t_up, pick) * rmap.sign[None, :]
     up_in_ref = np.zeros((len(pick), d_r), dtype=np.float32)
     up_in_ref[:, rmap.perm] = ut
-    m1 = _argmax_blocks(_unit_rows(up_in_ref), r_ckpt, r_up, transpose=False)
+    m1 = _argmax_blocks(_unit_rows(up_in_ref), r_ckpt, r_up, transpose=False, cache=cache)
     down = t_ckpt.array(t_down)
     dt = canonical_float32(np.ascontiguousarray(down[:, pick]), dt_info.dtype).T * rmap.sign[None, :]
     down_in_ref = np.zeros((len(pick), d_r), dtype=np.float32)
     down_in_ref[:, rmap.perm] = dt
-    m2 = _argmax_blocks(_unit_rows(down_in_ref), r_ckpt, r_down, transpose=True)
+    m2 = _argmax_blocks(_unit_rows(down_in_ref), r_ckpt, r_down, transpose=True, cache=cache)
     agree = int(np.sum(m1 == m2))
     share = agree / len(pick)
     return FfnAgreement(share, len(pick), f_r, _binomial_log10_tail(agree, len(pick), 1.0 / f_r))
