@@ -81,7 +81,8 @@ class HFCacheSource(Source):
         self.snapshot = snap
         self._sha = sha
         self._repo_id = repo_id
-        self._dir = LocalDirSource(str(snap), repo_id=repo_id, revision=sha)
+        self._dir_source: LocalDirSource | None = None
+        self._skipped: list[tuple[str, str]] = []
         self.sidecar: dict[str, Any] = self._load_sidecar()
         self._files: list[RepoFile] | None = None
 
@@ -130,12 +131,50 @@ class HFCacheSource(Source):
         return info if isinstance(info, dict) else None
 
     @property
+    def _dir(self) -> LocalDirSource:
+        """The general directory walker, for snapshots that are not plain trees of blob links."""
+        if self._dir_source is None:
+            self._dir_source = LocalDirSource(str(self.snapshot), repo_id=self._repo_id, revision=self._sha)
+        return self._dir_source
+
+    @property
     def skipped(self) -> list[tuple[str, str]]:
-        return self._dir.skipped
+        return self._skipped + (self._dir_source.skipped if self._dir_source is not None else [])
+
+    def _snapshot_files(self) -> list[RepoFile]:
+        """The snapshot's files. A cache snapshot is a tree of symlinks into `../../blobs/`: a
+        link is followed only when its target stays inside this repository's cache folder (checked
+        on the link text, without resolving every path); anything else is left to the general
+        directory walk, which reports it."""
+        out: list[RepoFile] = []
+        folder = os.path.normpath(str(self.folder.absolute()))
+        stack = [(str(self.snapshot), "")]
+        while stack:
+            real_dir, rel_dir = stack.pop()
+            try:
+                entries = list(os.scandir(real_dir))
+            except OSError:
+                return self._dir.list_files()
+            for entry in entries:
+                rel = f"{rel_dir}{entry.name}"
+                if entry.is_symlink():
+                    target = os.path.normpath(os.path.join(real_dir, os.readlink(entry.path)))
+                    if not target.startswith(folder + os.sep) or os.path.isdir(target):
+                        return self._dir.list_files()
+                    try:
+                        out.append(RepoFile(rel, os.stat(target).st_size))
+                    except OSError:
+                        self._skipped.append((rel, "cache blob missing (dangling symlink)"))
+                elif entry.is_dir(follow_symlinks=False):
+                    if entry.name not in (".git", "__pycache__"):
+                        stack.append((entry.path, rel + "/"))
+                elif entry.is_file(follow_symlinks=False):
+                    out.append(RepoFile(rel, entry.stat(follow_symlinks=False).st_size))
+        return sorted(out, key=lambda f: f.path)
 
     def list_files(self) -> list[RepoFile]:
         if self._files is None:
-            files = {f.path: f for f in self._dir.list_files()}
+            files = {f.path: f for f in self._snapshot_files()}
             for s in (self.hub_info or {}).get("siblings") or []:
                 path = s.get("rfilename") if isinstance(s, dict) else None
                 if isinstance(path, str) and path not in files and ".." not in path.split("/"):
@@ -147,10 +186,24 @@ class HFCacheSource(Source):
     def exists(self, path: str) -> bool:
         return any(f.path == path for f in self.list_files())
 
+    def _local(self, path: str) -> str | None:
+        if path.startswith("/") or ".." in path.split("/"):
+            return None
+        full = os.path.join(str(self.snapshot), path)
+        return full if os.path.isfile(full) else None
+
     def read_bytes(self, path: str, limit: int = MAX_METADATA_BYTES) -> bytes:
-        if self._dir.exists(path):
-            return self._dir.read_bytes(path, limit)
         listed = next((f for f in self.list_files() if f.path == path), None)
+        local = self._local(path) if listed is not None else None
+        if local is not None:
+            try:
+                size = os.stat(local).st_size
+                if size > limit:
+                    raise FileTooLarge(f"{path}: {size} bytes exceeds the {limit}-byte limit for metadata files")
+                with open(local, "rb") as fh:
+                    return fh.read(limit + 1)[:limit]
+            except OSError as exc:
+                raise SourceError(f"{path}: {exc.strerror or exc}") from exc
         if listed is None:
             raise SourceError(f"{path}: not in {self._repo_id}@{self._sha[:12]}")
         if listed.size > limit:
@@ -158,7 +211,7 @@ class HFCacheSource(Source):
         raise SourceError(f"{path}: listed on the Hub but not in the local cache (fetch it online once)")
 
     def local_path(self, path: str) -> str | None:
-        return self._dir.local_path(path)
+        return self._local(path) if any(f.path == path for f in self.list_files()) else None
 
     def safetensors_metadata(self) -> dict[str, dict[str, tuple[str, list[int]]]]:
         """Tensor headers: read from cached `.safetensors` files when present, else the headers
@@ -169,9 +222,10 @@ class HFCacheSource(Source):
             for fname, tensors in saved.items():
                 if isinstance(tensors, dict):
                     out[fname] = {t: (str(v[0]), [int(x) for x in v[1]]) for t, v in tensors.items() if isinstance(v, list) and len(v) == 2}
-        for f in self._dir.list_files():
-            if f.path.endswith(".safetensors") and f.path not in out:
-                header = read_safetensors_header(self._dir.root / f.path)
+        for f in self.list_files():
+            local = self._local(f.path) if f.path.endswith(".safetensors") and f.path not in out else None
+            if local is not None:
+                header = read_safetensors_header(Path(local))
                 if header is not None:
                     out[f.path] = header
         return dict(sorted(out.items()))

@@ -13,6 +13,7 @@ the same files. The library's own environment variables (`HF_TOKEN`, `HF_ENDPOIN
 from __future__ import annotations
 
 import email.utils
+import functools
 import json
 import os
 import random
@@ -149,12 +150,18 @@ def hub_cache_dir(cache_dir: str | os.PathLike[str] | None = None) -> Path:
     """The Hugging Face hub cache (`HF_HUB_CACHE`, else `$HF_HOME/hub`), read at call time."""
     if cache_dir is not None:
         return Path(cache_dir).expanduser()
-    if os.environ.get("HF_HUB_CACHE"):
-        return Path(os.path.expandvars(os.environ["HF_HUB_CACHE"])).expanduser()
-    if os.environ.get("HUGGINGFACE_HUB_CACHE"):
-        return Path(os.path.expandvars(os.environ["HUGGINGFACE_HUB_CACHE"])).expanduser()
-    if os.environ.get("HF_HOME"):
-        return Path(os.path.expandvars(os.environ["HF_HOME"])).expanduser() / "hub"
+    return _hub_cache_from_env(os.environ.get("HF_HUB_CACHE"), os.environ.get("HUGGINGFACE_HUB_CACHE"),
+                               os.environ.get("HF_HOME"))
+
+
+@functools.lru_cache(maxsize=8)
+def _hub_cache_from_env(hf_hub_cache: str | None, legacy: str | None, hf_home: str | None) -> Path:
+    if hf_hub_cache:
+        return Path(os.path.expandvars(hf_hub_cache)).expanduser()
+    if legacy:
+        return Path(os.path.expandvars(legacy)).expanduser()
+    if hf_home:
+        return Path(os.path.expandvars(hf_home)).expanduser() / "hub"
     from huggingface_hub import constants
 
     return Path(constants.HF_HUB_CACHE)
