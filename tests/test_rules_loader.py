@@ -92,6 +92,14 @@ def test_condition_value_shapes_are_checked(tmp_path: Path) -> None:
     assert "expected a condition" in str(err)
 
 
+def test_edge_tests_need_an_edge_subject(tmp_path: Path) -> None:
+    err = _error(_pack(tmp_path, when="      kind: model\n      relation: finetune_of\n"))
+    assert err.line == 10 and "'relation' tests an edge" in str(err) and "for: edge" in str(err)
+    # inside a path test an edge is in focus, so the same test is fine there
+    path = _pack(tmp_path, when="      reachable: {via: [inheritance], where: {relation: finetune_of}}\n")
+    assert load_pack(path).rules[0].id == "r1"
+
+
 def test_template_errors_are_caught_on_load(tmp_path: Path) -> None:
     err = _error(_pack(tmp_path, message="{{ nod.name }}"))
     assert "unknown template variable(s) nod" in str(err) and err.line == 10
@@ -100,7 +108,7 @@ def test_template_errors_are_caught_on_load(tmp_path: Path) -> None:
 
 
 def test_undefined_parameter_and_missing_home_country(tmp_path: Path) -> None:
-    err = _error(_pack(tmp_path, when="      confidence: {gte: $threshold}\n"))
+    err = _error(_pack(tmp_path, when="      attr: {name: param_count, gte: $threshold}\n"))
     assert "$threshold" in str(err) and "min_fail_confidence" in str(err)
     err = _error(_pack(tmp_path, when="      licensor.foreign: true\n"))
     assert "home_country" in str(err)

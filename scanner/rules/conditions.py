@@ -154,6 +154,12 @@ class Compiled:
 
     params: set[str] = field(default_factory=set)
     uses_home_country: bool = False
+    in_path: bool = False  # compiling inside `reachable.where`, where an edge is in focus
+    edge_test: Where | None = None  # first edge test outside a path (needs `for: edge`)
+
+    def note_edge_test(self, where: Where) -> None:
+        if not self.in_path and self.edge_test is None:
+            self.edge_test = where
 
 
 def compile_condition(data: Any, where: Where, info: Compiled | None = None) -> Condition:
@@ -769,6 +775,7 @@ def _needs_edge(ctx: Context) -> Edge | None:
 
 
 def _build_relation(value: Any, where: Where, info: Compiled) -> Condition:
+    info.note_edge_test(where)
     relations = expand_relations(value, where)
 
     def run(ctx: Context) -> Match | None:
@@ -783,6 +790,7 @@ def _build_confidence(value: Any, where: Where, info: Compiled) -> Condition:
     if not isinstance(value, dict) or not value or set(value) - set(ops):
         raise where.error(f"expected a mapping of {', '.join(ops)} to a number or $parameter; got {_describe(value)}")
     limits = {op: _number_or_param(v, where.at(op), info) for op, v in value.items()}
+    info.note_edge_test(where)
 
     def run(ctx: Context) -> Match | None:
         edge = _needs_edge(ctx)
@@ -803,6 +811,7 @@ def _build_confidence(value: Any, where: Where, info: Compiled) -> Condition:
 
 def _build_edge_attr(value: Any, where: Where, info: Compiled) -> Condition:
     name, test = _compile_value_test(value, where, info, "edge attribute")
+    info.note_edge_test(where)
 
     def run(ctx: Context) -> Match | None:
         edge = _needs_edge(ctx)
@@ -826,6 +835,8 @@ def _build_edge_attr(value: Any, where: Where, info: Compiled) -> Condition:
 
 def _build_scope(which: str) -> Callable[[Any, Where, Compiled], Condition]:
     def build(value: Any, where: Where, info: Compiled) -> Condition:
+        if which != "target":
+            info.note_edge_test(where)
         inner = compile_condition(value, where, info)
 
         def run(ctx: Context) -> Match | None:
@@ -855,7 +866,11 @@ def _build_reachable(value: Any, where: Where, info: Compiled) -> Condition:
         raise where.at("max_hops").error(f"expected a whole number or $parameter; got {_describe(hops)}")
     if isinstance(hops, str):
         _number_or_param(hops, where.at("max_hops"), info)
-    inner = compile_condition(value["where"], where.at("where"), info)
+    outer, info.in_path = info.in_path, True
+    try:
+        inner = compile_condition(value["where"], where.at("where"), info)
+    finally:
+        info.in_path = outer
 
     def run(ctx: Context) -> Match | None:
         limit = int(ctx.scan.param(hops) or 8)

@@ -313,6 +313,12 @@ def compile_rule(data: dict[str, Any], where: Where, pack_id: str, parameters: d
             raise where.at("max_hops").error(f"expected a whole number or $parameter; got {hops!r}")
         info.params.add(hops[1:])
     when = compile_condition(data["when"], where.at("when"), info)
+    if kind != "edge" and info.edge_test is not None:
+        key = info.edge_test.path[-1]
+        raise info.edge_test.error(
+            f"'{key}' tests an edge, but the rule runs on {kind}s; use `for: edge`, or put the "
+            "test inside `reachable: {where: ...}`"
+        )
     for key in ("message", "remediation"):
         problem = check_template(str(data[key]))
         if problem:
