@@ -167,3 +167,27 @@ def test_sovscan_scan_of_a_missing_hub_target_exits_4(hub: HubServer, hub_env: d
     assert done.returncode == 4
     assert "internal error" not in done.stderr, done.stderr
     assert "does-not-exist" in done.stderr
+
+
+def test_tokenizer_code_remote_code_and_packages(hub: HubServer, hub_env: dict) -> None:
+    g = _resolve("acme-test/remote-code-vlm").graph
+    remote = [e for e in g.out_edges("model:acme-test/remote-code-vlm") if e.relation == Relation.RUNS_REMOTE_CODE_OF]
+    assert [e.target for e in remote] == ["code:acme-org/shared-vlm-code"]
+    assert remote[0].attributes["module"] == "modeling_vlm" and remote[0].evidence[0].key == "auto_map.AutoModelForCausalLM"
+    code = g.node("code:acme-test/remote-code-vlm")
+    assert code.attributes["copyright_holders"] == ["Acme Test Org"] and code.attributes["code_licences"] == ["Apache-2.0"]
+    copies = {e.target: e for e in g.out_edges(code.id) if e.relation == Relation.COPIES_CODE_FROM}
+    assert set(copies) == {"code:transformers", "code:github.com/vllm-project/vllm"}
+    assert copies["code:transformers"].evidence[0].line == 7
+    deps = {e.target for e in g.out_edges(code.id) if e.relation == Relation.DEPENDS_ON}
+    assert deps == {"package:pypi/torch", "package:pypi/transformers", "package:pypi/qwen-vl-utils"}
+    assert g.node("package:pypi/transformers").attributes["specifier"] == "==4.51.0"
+
+    chain = _resolve(CHAIN[0]).graph
+    tok = chain.node("tokenizer:acme-test/Qwen3-8B-ko-distill")
+    assert tok.attributes["tokenizer_class"] == "Qwen2Tokenizer" and tok.attributes["families"] == ["Qwen"]
+    [family] = [e for e in chain.out_edges(tok.id) if e.relation == Relation.DERIVED_FROM]
+    assert family.target == "tokenizer:Qwen/Qwen2.5-7B" and family.confidence == pytest.approx(0.3)
+    assert not chain.node(family.target).resolved and chain.node(family.target).attributes["reference_only"]
+    own = chain.node("tokenizer:Qwen/Qwen3-8B")  # Qwen's own tokenizer: no family claim against itself
+    assert own.attributes["families"] == [] and not [e for e in chain.out_edges(own.id) if e.relation == Relation.DERIVED_FROM]

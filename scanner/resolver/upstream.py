@@ -68,6 +68,20 @@ def lineage_upstreams(source: Source, desc: RepoDescription) -> list[Upstream]:
     return [u for u in claims_to_upstreams(claims, desc.node_id) if (u.repo_id, u.relation) not in have]
 
 
+def enrich_description(source: Source, desc: RepoDescription, repo_id: str) -> None:
+    """Add what `describe_repository` leaves out: lineage beyond `base_model` (as upstreams) and
+    the tokenizer, code, remote-code and package parts (as nodes and edges). Idempotent."""
+    from scanner.resolver.extras import describe_extras, tokenizer_node_id
+
+    desc.upstreams.extend(lineage_upstreams(source, desc))
+    if any(n.id == tokenizer_node_id(repo_id) or n.id == f"code:{repo_id}" for n in desc.nodes):
+        return
+    extras = describe_extras(source, repo_id, desc.node_id, desc.config)
+    desc.nodes.extend(extras.nodes)
+    desc.edges.extend(extras.edges)
+    desc.issues.extend(extras.issues)
+
+
 def describe_dataset(source: Source, repo_id: str) -> RepoDescription:
     """A dataset repository: its node (declared licence, revision) and its source datasets."""
     node_id = dataset_node_id(repo_id)
@@ -111,7 +125,7 @@ def fetch_repository(repo_id: str, kind: NodeKind, offline: bool | None) -> Fetc
             desc = describe_dataset(source, repo_id)
         else:
             desc = describe_repository(source, repo_id, is_target=False)
-            desc.upstreams.extend(lineage_upstreams(source, desc))
+            enrich_description(source, desc, repo_id)
     except SourceError as exc:
         out.error = exc
         out.hub_info = getattr(exc, "info", None)
@@ -284,7 +298,7 @@ def resolve_graph(source: Source, repo_id: str, depth: int = DEFAULT_DEPTH, offl
 
     walk = make_upstream_resolver(depth=depth, offline=offline, quiet=quiet, progress=progress)
     desc = describe_repository(source, repo_id, is_target=True)
-    desc.upstreams.extend(lineage_upstreams(source, desc))
+    enrich_description(source, desc, repo_id)
     graph = ModelGraph()
     graph.root = desc.node_id
     add_description(graph, desc)
@@ -305,6 +319,7 @@ __all__ = [
     "UpstreamWalk",
     "claims_to_upstreams",
     "describe_dataset",
+    "enrich_description",
     "fetch_repository",
     "lineage_upstreams",
     "make_upstream_resolver",
