@@ -187,8 +187,13 @@ ORGS: dict[str, dict[str, Any]] = {
 
 
 class TinyLicensors:
+    """The licensors-table lookup API: by Hub org, or by the legal entity's name."""
+
     def lookup(self, org: str) -> dict[str, Any] | None:
-        return ORGS.get(org.strip().lower())
+        folded = org.strip().lower()
+        if folded in ORGS:
+            return ORGS[folded]
+        return next((v for v in ORGS.values() if str(v["entity"]).lower() == folded), None)
 
 
 # -- fixture data ----------------------------------------------------------------------------

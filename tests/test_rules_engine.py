@@ -353,3 +353,13 @@ rules:
     t = b.model("skt/ko-qwen", target=True, licence="apache-2.0")
     b.edge(t, b.model("Qwen/Qwen2.5-72B-Instruct", licence="qwen"), Relation.FINETUNE_OF)
     assert "gate.discretion" not in rules_fired(run(b.graph, pack))
+
+
+def test_a_third_party_licence_on_the_target_itself_counts() -> None:
+    """A fine-tune that is itself under the Llama licence is bound by Meta's clauses; a model
+    under its own supplier's licence (LG's EXAONE GPTQ) is not controlled by a third party."""
+    ev = run(llama_finetune())
+    control = {f.node for f in ev.findings if f.rule == "policy.foreign-licensor-control"}
+    assert control == {"model:skt/Llama-3.1-ko-8b", "model:meta-llama/Llama-3.1-8B-Instruct"}
+    own = run(exaone_gptq())
+    assert not {"policy.domestic-third-party-control", "policy.non-commercial-or-gated"} & rules_fired(own)

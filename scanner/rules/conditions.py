@@ -626,6 +626,24 @@ def _build_licence_clause(value: Any, where: Where, info: Compiled) -> Condition
     return Predicate(run)
 
 
+def _build_licensor_is_target_supplier(value: Any, where: Where, info: Compiled) -> Condition:
+    """`licensor.is_target_supplier`: the licence is granted by the scanned model's own supplier
+    (its own licence binds nobody else). The licensor is the knowledge base's licensor entity,
+    or the node's supplier for licences whose licensor is whoever releases the work. An
+    unknown licensor is not the target's supplier."""
+    want = _expect_bool(value, where)
+
+    def run(ctx: Context) -> Match | None:
+        view = ctx.scan.licence(ctx.node)
+        if not view.known:
+            return None
+        licensor = org_of(ctx.node) if view.licensor_is_releaser else view.licensor_entity
+        own = ctx.scan.same_org(licensor, org_of(ctx.scan.target))
+        return _holds(own == want)
+
+    return Predicate(run)
+
+
 def _build_licence_category(value: Any, where: Where, info: Compiled) -> Condition:
     cats = {c.casefold() for c in _expect_str_list(value, where)}
 
@@ -925,6 +943,7 @@ _BUILDERS: dict[str, Callable[[Any, Where, Compiled], Condition]] = {
     "licensor.foreign": _country_test(_licensor_country, "foreign"),
     "licensor.domestic": _country_test(_licensor_country, "domestic"),
     "licensor.known": _country_test(_licensor_country, "known"),
+    "licensor.is_target_supplier": _build_licensor_is_target_supplier,
     "governing_law.foreign": _country_test(_law_country, "foreign"),
     "licence.declared": _build_licence_declared,
     "licence.known": _build_licence_known,
