@@ -363,3 +363,11 @@ def test_a_third_party_licence_on_the_target_itself_counts() -> None:
     assert control == {"model:skt/Llama-3.1-ko-8b", "model:meta-llama/Llama-3.1-8B-Instruct"}
     own = run(exaone_gptq())
     assert not {"policy.domestic-third-party-control", "policy.non-commercial-or-gated"} & rules_fired(own)
+
+
+def test_openness_class_names_what_is_published() -> None:
+    from test_rules_packs import OPEN_WEIGHTS, ax31
+
+    ev = run(ax31(openness=OPEN_WEIGHTS))
+    note = next(f for f in ev.findings if f.rule == "ethics.openness-open-weights")
+    assert note.message.endswith("(published: code, weights; not published: data card, training logs).")

@@ -96,6 +96,6 @@ def render_explanation(finding: dict[str, Any], graph: dict[str, Any]) -> str:
             where += f" [{ev['key']}]"
         lines.append(f"    - {where}")
         if ev.get("excerpt"):
-            lines.append(wrap(f'"{ev["excerpt"]}"', "        "))
+            lines.append(wrap(f"> {ev['excerpt']}", "        "))
     lines += ["  remediation", wrap(finding.get("remediation", "")), f"  source      {finding.get('source', '')}"]
     return "\n".join(lines)
