@@ -199,3 +199,17 @@ def test_local_directory_and_git_checkout(tmp_path: Path, hub_root: Path) -> Non
     assert "base_model_name_or_path" in git.read_text("adapter_config.json")
     with pytest.raises(SourceError):
         GitSource(str(plain))
+
+
+def test_hf_token_opens_a_gated_repository(hub: HubServer, hub_env: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_TOKEN", "hf_granted")
+    src = HubSource("acme-gated/secret-base")
+    assert "llama3.1" in src.read_text("README.md")
+
+
+def test_dataset_repository(hub: HubServer, hub_env: dict) -> None:
+    src = open_source("datasets/acme-test/ko-instruct")
+    assert isinstance(src, HubSource) and src.repo_type == "dataset"
+    assert src.hub_info["cardData"]["license"] == "cc-by-4.0"
+    assert "data/train.jsonl" in [f.path for f in src.list_files()]
+    assert hub.info_requests("acme-test/ko-instruct", "dataset") == 1

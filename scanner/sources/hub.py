@@ -316,11 +316,14 @@ class HubSource(Source):
         self.repo_type = repo_type
         self.requested_revision = revision
         self._cache_dir = cache_dir
-        self._token = token
+        # HF_TOKEN is read now, not when the library was imported, and sent explicitly (the
+        # library's implicit-token switch would otherwise decide); None leaves the library's own
+        # lookup (token file under HF_HOME) in charge.
+        self._token = token if token is not None else (os.environ.get("HF_TOKEN") or None)
         # Read at call time (not at import, as the library's constants are), so a test or a
         # wrapper that sets HF_ENDPOINT after import still reaches the intended endpoint.
         self._endpoint = (os.environ.get("HF_ENDPOINT") or "").rstrip("/") or None
-        self._api = HfApi(endpoint=self._endpoint, token=token)
+        self._api = HfApi(endpoint=self._endpoint, token=self._token)
         self._lock = threading.Lock()
         self._safetensors: dict[str, dict[str, tuple[str, list[int]]]] | None = None
         self._safetensors_problems: list[tuple[str, str]] = []
