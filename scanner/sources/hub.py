@@ -258,8 +258,10 @@ def classify(exc: BaseException, what: str) -> HubError:
 
 
 def _retryable(err: HubError) -> bool:
-    # Truncated downloads are not retried here: `hf_hub_download` already resumes and retries them.
-    return isinstance(err, HubUnavailable) and not isinstance(err, HubOffline)
+    """Rate limits, server errors and timeouts are transient. A refused connection or an unknown
+    host means no network: fail at once so the cache can answer. Truncated downloads are not
+    retried here either: `hf_hub_download` already resumes and retries them."""
+    return isinstance(err, HubUnavailable) and err.reason in ("rate_limited", "server_error", "timeout")
 
 
 def call_hub(what: str, fn: Callable[[], T], settings: HubSettings | None = None) -> T:
