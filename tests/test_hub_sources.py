@@ -213,3 +213,16 @@ def test_dataset_repository(hub: HubServer, hub_env: dict) -> None:
     assert src.hub_info["cardData"]["license"] == "cc-by-4.0"
     assert "data/train.jsonl" in [f.path for f in src.list_files()]
     assert hub.info_requests("acme-test/ko-instruct", "dataset") == 1
+
+
+def test_range_prefix_is_kept_for_offline_runs(hub: HubServer, hub_env: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    online = HubSource("acme-test/Qwen3-8B-ko-distill-GGUF")
+    name = next(f.path for f in online.list_files() if f.path.endswith(".gguf"))
+    head = online.read_prefix(name, 4096)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    cached = open_source("acme-test/Qwen3-8B-ko-distill-GGUF")
+    assert cached.read_prefix(name, 4096) == head
+    from scanner.extractors.lineage import lineage_claims
+
+    claims = {(c.upstream_id, str(c.relation)) for c in lineage_claims(cached, None, None)}
+    assert ("acme-test/Qwen3-8B-ko-distill", "quantized_of") in claims

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from scanner.sources.hub import SIDECAR_DIR, hub_cache_dir, looks_like_repo_id, repo_cache_folder
+from scanner.sources.hub import SIDECAR_DIR, hub_cache_dir, looks_like_repo_id, prefix_cache_path, repo_cache_folder
 from scanner.sources.interface import (
     MAX_METADATA_BYTES,
     FileTooLarge,
@@ -212,6 +212,22 @@ class HFCacheSource(Source):
 
     def local_path(self, path: str) -> str | None:
         return self._local(path) if any(f.path == path for f in self.list_files()) else None
+
+    def read_prefix(self, path: str, length: int) -> bytes:
+        """The first `length` bytes of a file: from the cached file, else from the prefix an
+        online scan kept (GGUF headers, large tokenizer.json)."""
+        local = self.local_path(path)
+        saved = prefix_cache_path(self.folder, self._sha, path) if local is None else None
+        try:
+            if local is not None:
+                with open(local, "rb") as fh:
+                    return fh.read(length)
+            if saved is not None and saved.is_file():
+                with open(saved, "rb") as fh:
+                    return fh.read(length)
+        except OSError as exc:
+            raise SourceError(f"{path}: {exc.strerror or exc}") from exc
+        raise SourceError(f"{path}: not in the local cache (fetch it online once)")
 
     def safetensors_metadata(self) -> dict[str, dict[str, tuple[str, list[int]]]]:
         """Tensor headers: read from cached `.safetensors` files when present, else the headers

@@ -172,6 +172,12 @@ def repo_cache_folder(repo_id: str, repo_type: str = "model", cache_dir: str | o
     return hub_cache_dir(cache_dir) / f"{repo_type}s--{repo_id.replace('/', '--')}"
 
 
+def prefix_cache_path(repo_folder: Path, sha: str, path: str) -> Path:
+    """Where the first bytes of a large file (GGUF header, tokenizer.json) read by range request
+    are kept: `<repo cache>/sovscan-info/<sha>.prefix/<path with / as %2F>`."""
+    return repo_folder / SIDECAR_DIR / f"{sha}.prefix" / path.replace("%", "%25").replace("/", "%2F")
+
+
 def looks_like_repo_id(text: str) -> bool:
     return bool(_REPO_ID.match(text)) and ".." not in text
 
@@ -438,7 +444,22 @@ class HubSource(Source):
             hf_raise_for_status(response)
             return response.content[:length]
 
-        return call_hub(f"{self._repo_id}/{path} (first {length} bytes)", fetch, self.settings)
+        data = call_hub(f"{self._repo_id}/{path} (first {length} bytes)", fetch, self.settings)
+        self._save_prefix(path, data)
+        return data
+
+    def _save_prefix(self, path: str, data: bytes) -> None:
+        """Keep the first bytes of a large file beside the snapshot, for offline re-runs."""
+        target = prefix_cache_path(repo_cache_folder(self._repo_id, self.repo_type, self._cache_dir), self._sha, path)
+        try:
+            if target.is_file() and target.stat().st_size >= len(data):
+                return
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, target)
+        except OSError:
+            return
 
     def local_path(self, path: str) -> str | None:
         """Only files already in the cache are local; weights are never downloaded here."""
