@@ -82,11 +82,16 @@ class ScanIssue:
     path: str
     problem: str
     node: str | None = None
+    #: the criteria this gap leaves undecided; None lets the pipeline infer it from the path,
+    #: an empty tuple marks a note that leaves every criterion decidable
+    criteria: tuple[str, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"path": self.path, "problem": self.problem}
         if self.node is not None:
             out["node"] = self.node
+        if self.criteria is not None:
+            out["criteria"] = list(self.criteria)
         return out
 
 

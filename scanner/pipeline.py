@@ -13,6 +13,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from scanner import __version__
+from scanner.graph import Relation
 from scanner.model import ScanIssue, ScanResult, Target
 from scanner.sources.interface import SourceError, TargetNotFound
 
@@ -80,10 +81,12 @@ def open_target(options: ScanOptions):
 
 
 def run_scan(options: ScanOptions) -> ScanResult:
+    from scanner.analysers.gaps import gap_findings
     from scanner.analysers.weights_step import check_weights
     from scanner.resolver.build import unresolved_nodes
     from scanner.resolver.upstream import resolve_graph
     from scanner.rules import evaluate, load_pack, load_waivers
+    from scanner.rules.verdict import decide
 
     try:
         pack = load_pack(options.policy)
@@ -102,22 +105,30 @@ def run_scan(options: ScanOptions) -> ScanResult:
 
     issues.extend(check_weights(graph, source, options.reference_db, options.training_log, quiet=options.quiet))
     for node_id in unresolved_nodes(graph):
+        if all(e.relation == Relation.EVALUATED_ON for e in graph.in_edges(node_id)):
+            continue  # a benchmark the model was scored on is not a dependency
         node = graph.node(node_id)
         reason = node.attributes.get("unresolved_reason", "not fetched")
         if not any(i.node == node_id for i in issues):
             issues.append(ScanIssue(path=node.name, problem=f"upstream not resolved: {reason}", node=node_id))
 
     evaluation = evaluate(graph, pack, waivers=waivers, today=options.today)
-    issues.extend(evaluation.issues)
+    issues = _dedupe(issues + list(evaluation.issues))
+    findings = list(evaluation.findings)
+    gaps = gap_findings(issues, graph)
+    verdict = evaluation.verdict
+    if gaps:  # what could not be read leaves its criteria open: never a pass
+        findings.extend(gaps)
+        verdict = decide(findings, float(pack.parameters["min_fail_confidence"]))
     return ScanResult(
         tool_version=__version__,
         target=Target(ref=options.target, source=source.kind, revision=source.revision),
         policy_id=pack.id,
         policy_version=str(pack.version),
-        verdict=evaluation.verdict,
+        verdict=verdict,
         graph=graph.to_dict(),
-        findings=list(evaluation.findings),
-        scan_issues=_dedupe(issues),
+        findings=findings,
+        scan_issues=issues,
         generated=generated_timestamp(),
     )
 

@@ -73,7 +73,7 @@ def test_independent_example_passes(tmp_path, schema):
 def test_missing_target_exits_4_with_a_message(tmp_path):
     proc = sovscan("scan", str(tmp_path / "nope"), "--output-dir", str(tmp_path / "out"))
     assert proc.returncode == 4
-    assert "does not exist" in proc.stderr and "Traceback" not in proc.stderr
+    assert "neither an existing path nor a Hub id" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_empty_directory_exits_4(tmp_path):
@@ -115,3 +115,27 @@ def test_unknown_format_is_a_usage_error(tmp_path):
 def test_version():
     proc = sovscan("--version")
     assert proc.returncode == 0 and proc.stdout.startswith("sovscan ")
+
+
+def test_pickle_weights_leave_technical_in_review(tmp_path):
+    repo = tmp_path / "acme__pickled"
+    shutil.copytree(PASSING, repo)
+    (repo / "model.safetensors").unlink()
+    (repo / "pytorch_model.bin").write_bytes(b"\x80\x04\x95not really a pickle")
+    code, report = scan_json(repo, tmp_path / "out")
+    assert code == 3
+    assert report["verdict"]["criteria"]["technical"] == "review"
+    gap = [f for f in report["findings"] if f["rule"] == "scan.unreadable-input"]
+    assert gap and gap[0]["evidence"][0]["path"] == "pytorch_model.bin"
+
+
+def test_symlink_loop_is_recorded_not_followed(tmp_path):
+    repo = tmp_path / "acme__loop"
+    shutil.copytree(PASSING, repo)
+    (repo / "sub").mkdir()
+    (repo / "sub" / "again").symlink_to(repo, target_is_directory=True)
+    (repo / "outside").symlink_to("/etc/hostname")
+    code, report = scan_json(repo, tmp_path / "out")
+    assert code in (0, 3)
+    problems = " ".join(i["problem"] for i in report["scan_issues"])
+    assert "symlink" in problems

@@ -50,7 +50,7 @@ def declared_licence(card: ModelCard | None) -> DeclaredLicence:
 
 def annotate_licences(node: Node, source: Source, card: ModelCard | None) -> list[ScanIssue]:
     """Set `node.licence` and the licence attributes of a model node from its repository."""
-    from scanner.licences.identify import identify_repo_licences
+    from scanner.licences.repo_licences import identify_repo_licences
     from scanner.licences.knowledge import knowledge
 
     kb = knowledge()
@@ -58,18 +58,31 @@ def annotate_licences(node: Node, source: Source, card: ModelCard | None) -> lis
     repo = identify_repo_licences(source)
     detected: list[str] = []
     detected_evidence: list[Evidence] = []
-    for match in repo.matches:
-        facts = kb.lookup(match.id)
-        key = facts.key if facts else match.id
-        if key not in detected:
-            detected.append(key)
-        detected_evidence.append(match.evidence)
+    modified = False
+    for shipped in repo.files:
+        for match in shipped.matches:
+            if match.kind != "licence" or match.score <= 0:
+                continue  # exceptions and use policies qualify a licence; they are not one
+            facts = kb.lookup(match.id)
+            key = facts.key if facts else match.id
+            if key not in detected:
+                detected.append(key)
+            modified = modified or match.modified
+            detected_evidence.append(
+                Evidence(
+                    path=shipped.path,
+                    line=match.start_line or None,
+                    excerpt=match.excerpt,
+                    detail={"licence": key, "score": round(match.score, 3), "matcher": match.matcher,
+                            "lines": [match.start_line, match.end_line], **({"modified": True} if match.modified else {})},
+                )
+            )
 
     attrs = node.attributes
     attrs["declared_licence_key"] = declared.key
     attrs["detected_licences"] = detected
     attrs["licence_files_identified"] = sorted({e.path for e in detected_evidence})
-    if any(getattr(m, "modified", False) for m in repo.matches):
+    if modified:
         attrs["licence_modified"] = True
     node.evidence.extend(e for e in detected_evidence if e not in node.evidence)
 

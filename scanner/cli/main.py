@@ -1,6 +1,8 @@
 """The `sovscan` command: parses arguments and wires stages together, nothing more.
 
-Each command group lives in its own module of this package and is registered in `_COMMANDS`.
+Each command group lives in its own module of this package and is registered in `_COMMANDS`;
+modules are imported only when their command runs, so `sovscan licences identify` does not pay
+for numpy or the rules engine.
 """
 
 from __future__ import annotations
@@ -13,18 +15,36 @@ import click
 from scanner import __version__
 from scanner.cli.exit_codes import ExitCode
 
-# module path -> name of the click command/group object in it
-_COMMANDS: list[tuple[str, str]] = [
-    ("scanner.cli.scan", "scan"),
-    ("scanner.cli.graph", "graph"),
-    ("scanner.cli.rules", "rules"),
-    ("scanner.cli.explain", "explain"),
-    ("scanner.cli.fingerprint", "fingerprint"),
-    ("scanner.cli.licences", "licences"),
-]
+# command name -> (module path, name of the click command/group object in it, one-line help)
+_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "scan": ("scanner.cli.scan", "scan", "Scan a model repository and judge it against a policy pack."),
+    "graph": ("scanner.cli.graph", "graph", "Print a model's dependency graph (json, dot, mermaid)."),
+    "licences": ("scanner.cli.licences", "licences", "List, show and identify licences."),
+    "rules": ("scanner.cli.rules", "rules", "List, show and validate policy packs."),
+    "explain": ("scanner.cli.explain", "explain", "Explain one finding of a saved report."),
+    "fingerprint": ("scanner.cli.fingerprint", "fingerprint", "Manage the reference weight-fingerprint store."),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in _COMMANDS:
+            return None
+        module, attr, _help = _COMMANDS[name]
+        return getattr(import_module(module), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, help_) for name, (_m, _a, help_) in sorted(_COMMANDS.items())]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="sovscan", message="%(prog)s %(version)s")
 def cli() -> None:
     """sovscan: licence, lineage and weight-provenance compliance scanner for AI models.
@@ -33,10 +53,6 @@ def cli() -> None:
     independent-foundation-model criteria: technical, policy, ethics), with the evidence for
     every finding.
     """
-
-
-for _module, _attr in _COMMANDS:
-    cli.add_command(getattr(import_module(_module), _attr))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -236,13 +236,18 @@ def _describe_card(model: Node, card: ModelCard, desc: RepoDescription) -> None:
 
 
 def _add_dataset(desc: RepoDescription, model_id: str, ds: str, relation: Relation, ev: Evidence | None) -> None:
+    """Training datasets are dependencies to resolve; evaluation datasets (model-index) are only
+    recorded: a benchmark a model was scored on is neither training data nor a dependency."""
     evidence = (ev,) if ev else ()
-    if "/" in ds:
+    if "/" in ds and relation != Relation.EVALUATED_ON:
         desc.upstreams.append(Upstream(ds, NodeKind.DATASET, relation, model_id, 0.95, evidence))
         return
-    # a bare name (`c4`, `wikipedia`) is a canonical Hub dataset: still a node, never resolved here
+    reason = ("evaluation dataset: not a dependency, not fetched" if relation == Relation.EVALUATED_ON
+              else "dataset named without an organisation")
     node = Node(id=dataset_node_id(ds), kind=NodeKind.DATASET, name=ds, resolved=False,
-                attributes={"unresolved_reason": "dataset named without an organisation"})
+                supplier=ds.split("/", 1)[0] if "/" in ds else None,
+                attributes={"unresolved_reason": reason,
+                            "role": "evaluation" if relation == Relation.EVALUATED_ON else "training"})
     desc.nodes.append(node)
     desc.edges.append(Edge(model_id, node.id, relation, list(evidence), 0.95))
 
