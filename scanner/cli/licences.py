@@ -172,7 +172,7 @@ def _describe(entry) -> list[str]:
         lines.append("links:      " + ", ".join(entry.license_links))
     version = " ".join(x for x in (entry.version and f"version {entry.version}", entry.date and f"dated {entry.date}") if x)
     if version:
-        lines.append("version:    " + version)
+        lines.append("release:    " + version)
     if entry.licensor_is_releaser:
         lines.append("licensor:   the organisation that releases the work (no licensor named in the text)")
     else:
