@@ -437,6 +437,16 @@ def test_key_mismatch_duplicate_keys_and_dangling_references_are_errors(tmp_path
     assert info.value.path.name == "llama3.1.yaml" and info.value.line is not None
 
 
+def test_an_empty_file_or_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
+    directory = _kb_dir(tmp_path, "mit")
+    (directory / "empty.yaml").write_text("", encoding="utf-8")
+    with pytest.raises(KnowledgeBaseError, match="expected a mapping") as info:
+        load_knowledge(directory)
+    assert info.value.path.name == "empty.yaml"
+    with pytest.raises(KnowledgeBaseError, match="directory not found"):
+        load_knowledge(tmp_path / "nowhere")
+
+
 def test_a_broken_licensors_file_names_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "licensors.yaml"
     path.write_text(

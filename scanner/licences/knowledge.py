@@ -379,12 +379,19 @@ class LicenceKnowledge:
 # --------------------------------------------------------------------------------------------
 
 
+def _shipped(name: str) -> Path:
+    try:
+        return data_dir(name)
+    except FileNotFoundError as exc:
+        raise KnowledgeBaseError(name, f"shipped data directory is missing: {exc}") from exc
+
+
 @functools.lru_cache(maxsize=4)
 def _schema(name: str) -> Any:
     """The JSON Schema `name` and a validator for it (loaded once per process)."""
     from jsonschema import Draft202012Validator
 
-    path = data_dir("schema") / name
+    path = _shipped("schema") / name
     try:
         schema = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -621,7 +628,7 @@ def load_knowledge(directory: Path | str | None = None) -> LicenceKnowledge:
     Cross-references (`related`, `policies`, `quote_from`, `policy_key`) must name files that
     exist; a broken reference is reported against the file and line that makes it.
     """
-    root = Path(directory) if directory is not None else data_dir("licences")
+    root = Path(directory) if directory is not None else _shipped("licences")
     if not root.is_dir():
         raise KnowledgeBaseError(root, "licence knowledge-base directory not found")
     entries: list[LicenceFacts] = []
@@ -740,7 +747,7 @@ class Licensors:
 
 def load_licensors(path: Path | str | None = None) -> Licensors:
     """Read and validate `licences/licensors.yaml` (or `path`), uncached."""
-    file = Path(path) if path is not None else data_dir("licences") / _LICENSORS_FILE
+    file = Path(path) if path is not None else _shipped("licences") / _LICENSORS_FILE
     data, node = _read_yaml(file)
     if not isinstance(data, Mapping):
         raise KnowledgeBaseError(file, "expected a mapping with the field 'organisations'", 1)
