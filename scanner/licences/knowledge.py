@@ -367,8 +367,9 @@ class LicenceKnowledge:
 
         Accepts our key, a SPDX id (any case, with or without `LicenseRef-`/`LicenseRef-scancode-`),
         a Hugging Face `license:` id, a ScanCode key, the licence's full name, a Hub `license_name`,
-        or a `license_link` URL (matched on the distinctive fragments recorded per licence). `other`/`unknown` are not
-        licences and give None. An id shared by several versions gives the newest version.
+        or a `license_link` URL (matched on the distinctive fragments recorded per licence).
+        `other`/`unknown` are not licences and give None; so does anything not recorded (no
+        guessing). An id shared by several versions gives the newest version.
         """
         found = self.candidates(value)
         return found[0] if found else None
