@@ -220,3 +220,40 @@ def test_explicit_training_log_from_scratch(tmp_path: Path, world: dict) -> None
     graph = ModelGraph()
     analyse_weights(graph, LocalDirSource(str(world["root"] / "ref-a")), None, training_log=log)
     assert graph.node("model:ref-a").attributes["training_log"]["verdict"] == "from_scratch"
+
+
+def test_a_model_is_not_evidence_against_itself(world: dict) -> None:
+    graph = ModelGraph()
+    graph.add_node(Node(f"model:{BASE}", NodeKind.MODEL, BASE, attributes={"is_target": True}))
+    graph.root = f"model:{BASE}"
+    analyse_weights(graph, LocalDirSource(str(world["root"] / "ref-a")), world["store"])
+    assert _provenance_edges(graph) == []
+    checked = graph.node(f"weights:{BASE}#language_model").attributes["weights_checked"]
+    assert checked["references_compared"] == [OTHER]
+
+
+def test_tied_copies_count_once(world: dict) -> None:
+    a = dict(world["a"])
+    tied = dict(a)
+    tied["lm_head.weight"] = a["model.embed_tokens.weight"]
+    d = world["root"] / "tied-ref"
+    wf.save(tied, d)
+    store = ReferenceStore(world["root"] / "tied.sqlite")
+    with open_checkpoint(d) as ckpt:
+        store.add("org/tied", fingerprint_checkpoint(ckpt))
+    graph, _ = _scan({**world, "tied_store": store}, "tied-copy", tied, store_key="tied_store")
+    lm = next(e for e in graph.edges(Relation.REUSES_WEIGHTS_OF) if e.source.endswith("#language_model"))
+    assert lm.attributes["matched_tensors"] == lm.attributes["indexed_tensors"]
+    assert lm.attributes["matched_params"] == sum(
+        v.size for n, (_d, v) in tied.items() if not n.startswith("visual.") and v.size >= 1024
+    ) - tied["lm_head.weight"][1].size
+
+
+def test_remote_headers_fail_cleanly_offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    import huggingface_hub.constants as hf_constants
+
+    from scanner.weights.safetensors_reader import SafetensorsError, remote_metadata
+
+    monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", True)
+    with pytest.raises(SafetensorsError, match="cannot read safetensors headers"):
+        remote_metadata("Qwen/Qwen2.5-VL-7B-Instruct", "main")

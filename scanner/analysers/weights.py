@@ -48,6 +48,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -70,7 +71,7 @@ from scanner.weights.safetensors_reader import (
     remote_metadata,
 )
 from scanner.weights.signals import ComponentSignals, component_signals
-from scanner.weights.store import ReferenceInfo, ReferenceStore, StoredTensor
+from scanner.weights.store import ReferenceInfo, ReferenceStore, StoredTensor, StoreError
 from scanner.weights.training_log import (
     LOG_NAME_RE,
     LossVerdict,
@@ -161,7 +162,8 @@ def analyse_weights(
     record edges/attributes in `graph` (see the module docstring for the contract).
 
     `source` is a `scanner.sources.interface.Source`; `training_log` an explicit loss log file
-    (CSV or JSON Lines) in addition to logs found in the repository.
+    (CSV or JSON Lines) used instead of logs found in the repository. The caller adds
+    `report.issues` to the scan result's `scan_issues`; everything else is already in `graph`.
     """
     opts = options or WeightOptions()
     model_id = _target_model(graph, source)
@@ -174,24 +176,38 @@ def analyse_weights(
     vocab_size = opts.vocab_size or _vocab_size(source, files)
 
     if ckpt is not None:
-        with ckpt:
-            report.fingerprints = fingerprint_checkpoint(ckpt, progress=opts.progress, workers=opts.workers)
-            with threadpool_limits(limits=opts.blas_threads, user_api="blas"):
-                report.signals = component_signals(ckpt, report.fingerprints)
-            comp_nodes = {c: _ensure_component_node(graph, model_id, model_name, c, report) for c in report.signals}
-            for comp, sig in report.signals.items():
-                node = graph.node(comp_nodes[comp])
-                node.attributes["weights_signals"] = sig.to_dict()
-                if sig.duplicated_layers:
-                    node.evidence.append(_signal_evidence(report, comp, sig))
-            if store is not None:
-                _exact_reuse(graph, store, report, comp_nodes)
-                with threadpool_limits(limits=opts.blas_threads, user_api="blas"):
-                    _derivation(graph, store, report, comp_nodes, ckpt, source, files, opts)
-            _record_checked(graph, report, comp_nodes, store)
+        try:
+            _analyse_checkpoint(graph, ckpt, source, files, store, report, model_id, model_name, opts)
+        except (OSError, ValueError, SafetensorsError, StoreError, sqlite3.Error) as exc:
+            # A file that changes under us, a store that breaks mid-scan: recorded, never a pass.
+            report.issues.append(ScanIssue(report.files[0] if report.files else str(getattr(source, "ref", "")),
+                                           f"weight analysis incomplete: {type(exc).__name__}: {exc}", model_id))
+        finally:
+            ckpt.close()
 
     _training_log(graph, source, files, training_log, vocab_size, report, model_id)
     return report
+
+
+def _analyse_checkpoint(
+    graph: ModelGraph, ckpt: Checkpoint, source: Any, files: list[str], store: ReferenceStore | None,
+    report: WeightReport, model_id: str, model_name: str, opts: WeightOptions,
+) -> None:
+    """Fingerprints, reference-free signals, then (with a store) reuse and derivation."""
+    report.fingerprints = fingerprint_checkpoint(ckpt, progress=opts.progress, workers=opts.workers)
+    with threadpool_limits(limits=opts.blas_threads, user_api="blas"):
+        report.signals = component_signals(ckpt, report.fingerprints)
+    comp_nodes = {c: _ensure_component_node(graph, model_id, model_name, c, report) for c in report.signals}
+    for comp, sig in report.signals.items():
+        node = graph.node(comp_nodes[comp])
+        node.attributes["weights_signals"] = sig.to_dict()
+        if sig.duplicated_layers:
+            node.evidence.append(_signal_evidence(report, comp, sig))
+    if store is not None:
+        _exact_reuse(graph, store, report, comp_nodes, exclude=model_name)
+        with threadpool_limits(limits=opts.blas_threads, user_api="blas"):
+            _derivation(graph, store, report, comp_nodes, ckpt, source, files, opts)
+    _record_checked(graph, report, comp_nodes, store)
 
 
 # -- target and files ---------------------------------------------------------------------------
@@ -388,7 +404,12 @@ def _signal_evidence(report: WeightReport, comp: str, sig: ComponentSignals) -> 
 
 
 # -- exact reuse --------------------------------------------------------------------------------
-def _exact_reuse(graph: ModelGraph, store: ReferenceStore, report: WeightReport, comp_nodes: dict[str, str]) -> None:
+def _exact_reuse(
+    graph: ModelGraph, store: ReferenceStore, report: WeightReport, comp_nodes: dict[str, str], exclude: str
+) -> None:
+    """Hash and row-hash lookups. `exclude` is the target's own id: a model fingerprinted into
+    the store is not evidence against itself. Tied copies (same content twice, e.g. an
+    embedding saved again as the LM head) count their parameters once."""
     fps = report.fingerprints
     by_name = {fp.name: fp for fp in fps}
     indexed_by_comp: dict[str, list[TensorFingerprint]] = defaultdict(list)
@@ -398,6 +419,7 @@ def _exact_reuse(graph: ModelGraph, store: ReferenceStore, report: WeightReport,
     hash_hits = store.match_hashes(fps)
     row_hits = store.match_rows(fps)
     grouped: dict[tuple[str, str], ReuseMatch] = {}
+    counted: dict[tuple[str, str], set[str | None]] = defaultdict(set)
     for tname, hits in hash_hits.items():
         fp = by_name[tname]
         best: dict[str, tuple[str, str]] = {}
@@ -405,13 +427,19 @@ def _exact_reuse(graph: ModelGraph, store: ReferenceStore, report: WeightReport,
             if ref not in best or (kind == "raw" and best[ref][1] != "raw") or (kind == best[ref][1] and rname == tname):
                 best[ref] = (rname, kind)
         for ref, (rname, kind) in best.items():
+            if ref == exclude:
+                continue
             m = grouped.setdefault((fp.component, ref), _new_match(fp.component, ref, indexed_by_comp))
             m.tensors.append((tname, rname, kind))
-            m.matched_params += fp.numel
+            if fp.canon_hash not in counted[(fp.component, ref)]:
+                counted[(fp.component, ref)].add(fp.canon_hash)
+                m.matched_params += fp.numel
     for tname, refs in row_hits.items():
         fp = by_name[tname]
         n_rows = fp.row_hashes.size if fp.row_hashes is not None else 0
         for ref, count in refs.items():
+            if ref == exclude:
+                continue
             if any(t == tname for t, _r, _k in grouped.get((fp.component, ref), _empty_match()).tensors):
                 continue  # the whole tensor already matched
             if count < max(8, 0.01 * n_rows):
@@ -542,7 +570,8 @@ def _derivation(
     files: list[str],
     opts: WeightOptions,
 ) -> None:
-    refs = {r.id: r for r in store.references()}
+    target_name = graph.node(report.model_node).name
+    refs = {r.id: r for r in store.references() if r.id != target_name}
     if not refs:
         return
     sketch = _sketch_scores(store, report)
@@ -726,7 +755,7 @@ def _ffn_check(
             cands = r_keys
         else:
             centre = li * len(r_keys) / max(1, len(t_layers))
-            width = max(2, len(r_keys) // 4)
+            width = 2  # bounds the cost on deep models; permuted AND re-indexed by > 2 layers is missed
             cands = [k for k in r_keys if abs(k - centre) <= width]
         best: tuple[float, int, compare.FfnAgreement] | None = None
         # The same layer index first: a permuted or lightly changed copy settles it at once.
@@ -902,7 +931,10 @@ def _norm_only(graph: ModelGraph, report: WeightReport, ckpt: Checkpoint, full: 
 
 def _record_checked(graph: ModelGraph, report: WeightReport, comp_nodes: dict[str, str], store: ReferenceStore | None) -> None:
     matched = {m.component for m in report.reuse} | {d.component for d in report.derivations if d.strength == "strong"}
-    compared = report.references_compared or ([r.id for r in store.references()] if store is not None else [])
+    own = graph.node(report.model_node).name
+    compared = report.references_compared or (
+        [r.id for r in store.references() if r.id != own] if store is not None else []
+    )
     for comp, node_id in comp_nodes.items():
         if comp in matched:
             continue

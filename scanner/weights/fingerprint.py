@@ -4,7 +4,9 @@ Why each part exists:
 - `raw_hash` (xxh3-128 of the stored bytes) proves a byte-identical copy.
 - `canon_hash` (xxh3-128 after rounding every value to bfloat16, round-to-nearest-even) proves a
   copy that was only converted (fp32 -> bf16, fp16 -> bf16): the converted tensor has the same
-  canonical bits as its source.
+  canonical bits as its source. For 2-D tensors it is the xxh3-128 of the shape and the row
+  hashes (a two-level hash, so one pass over the data yields both), and for BF16 tensors, whose
+  canonical bits are their stored bytes, that same value is the raw hash.
 - `rows` (xxh3-64 of each row of a 2-D tensor, on canonical bits) survive vocabulary expansion,
   pruning and row permutation, which change the whole-tensor hash but keep rows.
 - `sketch` (values at fixed seeded positions that depend only on the tensor's size) lets a store
@@ -147,8 +149,11 @@ def fingerprint_tensor(
         file=os.path.basename(info.file),
     )
     canonical = info.dtype in _CANONICAL_DTYPES
-    raw_h = xxhash.xxh3_128()
-    canon_h = xxhash.xxh3_128() if canonical and info.dtype != "BF16" else None
+    two_d = len(info.shape) == 2 and info.shape[1] >= MIN_ROW_LENGTH and canonical
+    # 2-D tensors: the canonical hash is the xxh3-128 of the row hashes (one pass computes
+    # both), and for BF16, whose canonical bits are the stored bytes, it is the raw hash too.
+    raw_h = None if two_d and info.dtype == "BF16" else xxhash.xxh3_128()
+    canon_h = xxhash.xxh3_128() if canonical and info.dtype != "BF16" and not two_d else None
 
     # Sketch first: two different sampled values already prove the tensor is not constant.
     if info.is_float and info.numel:
@@ -160,7 +165,6 @@ def fingerprint_tensor(
     lo: int | None = None
     hi: int | None = None
 
-    two_d = len(info.shape) == 2 and info.shape[1] >= MIN_ROW_LENGTH and canonical
     rows_hashes: list[np.ndarray] = []
     if two_d:
         ncols = info.shape[1]
@@ -170,7 +174,8 @@ def fingerprint_tensor(
         chunks = (flat[s : s + CHUNK_ELEMENTS] for s in range(0, flat.size, CHUNK_ELEMENTS))
     tmp32 = np.empty(CHUNK_ELEMENTS if not two_d else max(CHUNK_ELEMENTS, info.shape[1]), np.uint32) if canon_h else None
     for chunk in chunks:
-        raw_h.update(memoryview(np.ascontiguousarray(chunk)).cast("B"))
+        if raw_h is not None:
+            raw_h.update(memoryview(np.ascontiguousarray(chunk)).cast("B"))
         bits = None
         if canonical:
             bits = canonical_bits(chunk, info.dtype, tmp32)
@@ -184,19 +189,20 @@ def fingerprint_tensor(
             if lo != hi:
                 maybe_constant = False
         if two_d and bits is not None:
-            mv = memoryview(np.ascontiguousarray(bits)).cast("B")
-            rb = info.shape[1] * 2
-            rows_hashes.append(
-                np.fromiter(
-                    (xxhash.xxh3_64_intdigest(mv[i : i + rb]) for i in range(0, len(mv), rb)),
-                    dtype=np.uint64,
-                    count=bits.shape[0],
-                )
-            )
+            row_hash = xxhash.xxh3_64_intdigest
+            rows_hashes.append(np.array([row_hash(r) for r in np.ascontiguousarray(bits)], dtype=np.uint64))
         if progress is not None:
             progress(chunk.nbytes)
-    fp.raw_hash = raw_h.hexdigest()
-    fp.canon_hash = (canon_h.hexdigest() if canon_h is not None else fp.raw_hash) if canonical else None
+    if two_d:
+        all_rows = np.concatenate(rows_hashes) if rows_hashes else np.zeros(0, np.uint64)
+        merkle = xxhash.xxh3_128(b"sovscan-rows-v1:%d:%d:" % info.shape)
+        merkle.update(all_rows.astype("<u8").tobytes())
+        fp.canon_hash = merkle.hexdigest()
+        fp.raw_hash = raw_h.hexdigest() if raw_h is not None else fp.canon_hash
+    else:
+        assert raw_h is not None
+        fp.raw_hash = raw_h.hexdigest()
+        fp.canon_hash = (canon_h.hexdigest() if canon_h is not None else fp.raw_hash) if canonical else None
     if maybe_constant and info.numel:
         fp.constant = float(canonical_float32(flat[:1], info.dtype)[0]) if info.is_float else float(flat[0])
     if rows_hashes:
