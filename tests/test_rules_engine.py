@@ -371,3 +371,15 @@ def test_openness_class_names_what_is_published() -> None:
     ev = run(ax31(openness=OPEN_WEIGHTS))
     note = next(f for f in ev.findings if f.rule == "ethics.openness-open-weights")
     assert note.message.endswith("(published: code, weights; not published: data card, training logs).")
+
+
+def test_training_log_finding_cites_the_log() -> None:
+    from test_rules_packs import ax31
+
+    log = {"first_loss": 2.1, "ln_vocab": 11.6, "vocab_size": 102400, "verdict": "from_trained",
+           "reason": "first loss 2.10 is far below ln(V) = 11.60", "path": "logs/pretrain_loss.csv"}
+    ev = run(ax31(training_log=log))
+    f = next(f for f in ev.findings if f.rule == "tech.training-from-trained")
+    assert "2.1" in f.message and "11.6" in f.message and f.confidence == 0.9
+    assert any(e.path == "logs/pretrain_loss.csv" and "far below" in e.excerpt for e in f.evidence)
+    assert ev.verdict.criteria[T] == Outcome.FAIL

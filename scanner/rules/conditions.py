@@ -464,6 +464,11 @@ def _attribute_evidence(node: Node, name: str, value: Any) -> list[Evidence]:
     cited = [e for e in node.evidence if e.key and (e.key == top or e.key.endswith(top) or top in e.key)]
     if cited:
         return cited
+    record = node.attributes.get(top)
+    if isinstance(record, dict) and isinstance(record.get("path"), str):
+        # an analyser's record that names its input file (e.g. training_log from a loss log)
+        scalars = {k: v for k, v in record.items() if isinstance(v, (str, int, float, bool)) and k != "path"}
+        return [Evidence(path=record["path"], key=name, excerpt=_short(record.get("reason") or value), detail=scalars)]
     return [Evidence(path=f"graph:{node.id}", key=name, excerpt=_short(value))]
 
 
