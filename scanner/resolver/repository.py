@@ -17,6 +17,7 @@ from scanner.analysers.licences import annotate_licences
 from scanner.extractors.card import ModelCard, parse_card
 from scanner.extractors.config import ModelConfig, parse_config_json
 from scanner.extractors.interface import ExtractionError
+from scanner.extractors.lineage import lineage_claims
 from scanner.extractors.weight_index import TensorInventory, parse_safetensors_index
 from scanner.graph import Edge, Node, NodeKind, Relation
 from scanner.model import Evidence, ScanIssue
@@ -24,20 +25,9 @@ from scanner.resolver.components import Component, split_components
 from scanner.resolver.organisations import organisation
 from scanner.sources.interface import FileTooLarge, Source, SourceError
 
-#: `base_model_relation` values of the Hub -> our edge relations
-_RELATIONS = {
-    "finetune": Relation.FINETUNE_OF,
-    "adapter": Relation.ADAPTER_OF,
-    "merge": Relation.MERGE_OF,
-    "quantized": Relation.QUANTIZED_OF,
-    "distillation": Relation.DISTILLED_FROM,
-    "distilled": Relation.DISTILLED_FROM,
-}
-
 _LICENCE_FILE = re.compile(r"^(licen[cs]e|copying|notice|copyright)([-_.][\w.-]*)?$", re.IGNORECASE)
 _CARD_TEXT_MAX = 200_000
 _WEIGHT_PICKLES = ("*.bin", "*.pt", "*.pth", "*.pkl", "*.ckpt")
-_QUANTIZED_FILES = ("*.gguf", "*gptq*", "*awq*")
 
 
 @dataclass(frozen=True)
@@ -149,9 +139,22 @@ def describe_repository(source: Source, repo_id: str, is_target: bool = False) -
 
     for comp in split_components(config, inventory):
         _add_component(desc, model, comp)
-    if card is not None:
-        _declared_upstreams(desc, model, card, names, config)
+    _lineage_upstreams(desc, model, source, card, config, repo_id)
     return desc
+
+
+def _lineage_upstreams(desc: RepoDescription, model: Node, source: Source, card: ModelCard | None,
+                       config: ModelConfig | None, repo_id: str) -> None:
+    """Every lineage claim (declared base model, tags, adapter, GGUF, mergekit, cache paths and ids
+    in the card's prose, `_name_or_path`) as an upstream of the model node."""
+    have = {(u.repo_id, u.relation) for u in desc.upstreams}
+    for claim in lineage_claims(source, card, config):
+        if claim.upstream_id.casefold() == repo_id.casefold() or (claim.upstream_id, claim.relation) in have:
+            continue
+        have.add((claim.upstream_id, claim.relation))
+        desc.upstreams.append(
+            Upstream(claim.upstream_id, NodeKind.MODEL, claim.relation, model.id, claim.confidence, claim.all_evidence)
+        )
 
 
 def _read(source: Source, desc: RepoDescription, path: str, parser):
@@ -301,31 +304,3 @@ def _add_component(desc: RepoDescription, model: Node, comp: Component) -> None:
             Upstream(comp.inherited_from, NodeKind.MODEL, Relation.REUSES_WEIGHTS_OF, node.id,
                      comp.inherited_confidence, evidence)
         )
-
-
-def _declared_upstreams(desc: RepoDescription, model: Node, card: ModelCard, names: list[str], config: ModelConfig | None) -> None:
-    bases = [b for b in card.base_model if "/" in b]
-    if not bases:
-        return
-    relation = _RELATIONS.get((card.base_model_relation or "").lower())
-    inferred = None
-    if relation is None:
-        relation, inferred = _infer_relation(bases, names, config)
-    evidence = [card.evidence["base_model"]] if "base_model" in card.evidence else []
-    if "base_model_relation" in card.evidence:
-        evidence.append(card.evidence["base_model_relation"])
-    elif inferred:
-        evidence.append(Evidence(path="README.md", key="base_model_relation", excerpt=f"absent; inferred {relation}: {inferred}"))
-    for base in bases:
-        desc.upstreams.append(Upstream(base, NodeKind.MODEL, relation, model.id, 0.95, tuple(evidence)))
-
-
-def _infer_relation(bases: list[str], names: list[str], config: ModelConfig | None) -> tuple[Relation, str]:
-    """The Hub's own inference when `base_model_relation` is absent."""
-    if "adapter_config.json" in names:
-        return Relation.ADAPTER_OF, "adapter_config.json present"
-    if any(fnmatch.fnmatch(n.lower(), g) for n in names for g in _QUANTIZED_FILES) or (config and config.quantization):
-        return Relation.QUANTIZED_OF, "quantized weight files or quantization_config"
-    if len(bases) > 1 or any(n.lower() in ("mergekit_config.yml", "mergekit_config.yaml") for n in names):
-        return Relation.MERGE_OF, "several base models or a mergekit config"
-    return Relation.FINETUNE_OF, "a single base model (the Hub's default: fine-tune)"
