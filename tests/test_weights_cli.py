@@ -71,3 +71,22 @@ def test_bad_inputs_are_clear_errors(tmp_path: Path) -> None:
     trunc.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{")
     res = run(cli, ["fingerprint", "add", str(trunc), "--id", "a/b", "--db", str(db)])
     assert res.exit_code != 0 and "larger than the file" in res.output
+
+
+def test_store_of_another_layout_version_is_refused(tmp_path: Path) -> None:
+    import sqlite3
+
+    import pytest
+
+    from scanner.weights.store import StoreError
+
+    db = tmp_path / "old.sqlite"
+    ReferenceStore(db).close()
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA user_version = 99")
+    con.commit()
+    con.close()
+    with pytest.raises(StoreError, match="layout version 99"):
+        ReferenceStore(db)
+    res = CliRunner().invoke(cli, ["fingerprint", "list", "--db", str(db)])
+    assert res.exit_code != 0 and "layout version 99" in res.output

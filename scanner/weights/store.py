@@ -24,6 +24,9 @@ from scanner.weights.fingerprint import TensorFingerprint
 EXPORT_KIND = "sovscan-fingerprints"
 EXPORT_VERSION = 1
 
+#: Bumped when the layout changes; a store of another version is refused with a clear error.
+SCHEMA_VERSION = 1
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS refs (
     id TEXT PRIMARY KEY,
@@ -35,6 +38,7 @@ CREATE TABLE IF NOT EXISTS refs (
     vocab_size INTEGER
 );
 CREATE TABLE IF NOT EXISTS tensors (
+    tid INTEGER PRIMARY KEY,
     ref TEXT NOT NULL REFERENCES refs(id) ON DELETE CASCADE,
     name TEXT NOT NULL,
     shape TEXT NOT NULL,
@@ -47,19 +51,19 @@ CREATE TABLE IF NOT EXISTS tensors (
     raw_hash TEXT NOT NULL,
     canon_hash TEXT,
     sketch BLOB,
-    PRIMARY KEY (ref, name)
+    UNIQUE (ref, name)
 );
 CREATE INDEX IF NOT EXISTS tensors_raw ON tensors(raw_hash);
 CREATE INDEX IF NOT EXISTS tensors_canon ON tensors(canon_hash);
 CREATE INDEX IF NOT EXISTS tensors_shape ON tensors(role, shape);
+-- One row per informative row of a 2-D tensor; small integers only (tens of bytes a row).
 CREATE TABLE IF NOT EXISTS rows (
-    ref TEXT NOT NULL,
-    tensor TEXT NOT NULL,
+    tid INTEGER NOT NULL REFERENCES tensors(tid) ON DELETE CASCADE,
     row INTEGER NOT NULL,
     hash INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS rows_hash ON rows(hash);
-CREATE INDEX IF NOT EXISTS rows_ref ON rows(ref);
+CREATE INDEX IF NOT EXISTS rows_tid ON rows(tid);
 """
 
 
@@ -117,7 +121,15 @@ class ReferenceStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(str(self.path))
             self._db.execute("PRAGMA foreign_keys = ON")
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            has_tables = self._db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'refs'").fetchone()[0]
+            if has_tables and version != SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path}: reference store layout version {version}, this sovscan reads version "
+                    f"{SCHEMA_VERSION}; export it with the sovscan that wrote it and import it again"
+                )
             self._db.executescript(_SCHEMA)
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"{self.path}: cannot open reference store ({exc})") from exc
 
@@ -151,7 +163,8 @@ class ReferenceStore:
                 (ref_id, revision, added, len(fps), params, local_path, vocab_size),
             )
             self._db.executemany(
-                "INSERT INTO tensors VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO tensors (ref, name, shape, dtype, role, component, layer, slot, numel, raw_hash, "
+                "canon_hash, sketch) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 [
                     (
                         ref_id,
@@ -170,14 +183,14 @@ class ReferenceStore:
                     for fp in fps
                 ],
             )
+            tids = dict(self._db.execute("SELECT name, tid FROM tensors WHERE ref = ?", (ref_id,)))
             for fp in fps:
                 if fp.row_hashes is None or fp.row_index is None or not fp.row_hashes.size:
                     continue
                 self._db.executemany(
-                    "INSERT INTO rows VALUES (?,?,?,?)",
+                    "INSERT INTO rows VALUES (?,?,?)",
                     zip(
-                        [ref_id] * len(fp.row_index),
-                        [fp.name] * len(fp.row_index),
+                        [tids[fp.name]] * len(fp.row_index),
                         fp.row_index.tolist(),
                         _u64_to_i64(fp.row_hashes).tolist(),
                     ),
@@ -189,7 +202,7 @@ class ReferenceStore:
             return self._delete(ref_id)
 
     def _delete(self, ref_id: str) -> bool:
-        self._db.execute("DELETE FROM rows WHERE ref = ?", (ref_id,))
+        self._db.execute("DELETE FROM rows WHERE tid IN (SELECT tid FROM tensors WHERE ref = ?)", (ref_id,))
         self._db.execute("DELETE FROM tensors WHERE ref = ?", (ref_id,))
         return self._db.execute("DELETE FROM refs WHERE id = ?", (ref_id,)).rowcount > 0
 
@@ -211,6 +224,8 @@ class ReferenceStore:
         if role is not None:
             sql += " AND role = ?"
             args.append(role)
+        cols = "ref, name, shape, dtype, role, component, layer, slot, numel, raw_hash, canon_hash, sketch"
+        sql = sql.replace("SELECT *", f"SELECT {cols}")
         return [self._stored(r) for r in self._db.execute(sql + " ORDER BY ref, name", args)]
 
     def _stored(self, r: tuple[Any, ...]) -> StoredTensor:
@@ -252,8 +267,8 @@ class ReferenceStore:
                 zip([fp.name] * fp.row_hashes.size, _u64_to_i64(fp.row_hashes).tolist()),
             )
         query = (
-            "SELECT p.tensor, r.ref, COUNT(DISTINCT p.hash) FROM probe p JOIN rows r ON r.hash = p.hash "
-            "GROUP BY p.tensor, r.ref"
+            "SELECT p.tensor, t.ref, COUNT(DISTINCT p.hash) FROM probe p JOIN rows r ON r.hash = p.hash "
+            "JOIN tensors t ON t.tid = r.tid GROUP BY p.tensor, t.ref"
         )
         for tensor, ref, count in self._db.execute(query):
             out.setdefault(tensor, {})[ref] = int(count)
@@ -311,7 +326,11 @@ class ReferenceStore:
 
     def _rows_by_tensor(self, ref_id: str) -> dict[str, tuple[list[int], list[int]]]:
         out: dict[str, tuple[list[int], list[int]]] = {}
-        for tensor, row, h in self._db.execute("SELECT tensor, row, hash FROM rows WHERE ref = ? ORDER BY tensor, row", (ref_id,)):
+        query = (
+            "SELECT t.name, r.row, r.hash FROM rows r JOIN tensors t ON t.tid = r.tid WHERE t.ref = ? "
+            "ORDER BY t.name, r.row"
+        )
+        for tensor, row, h in self._db.execute(query, (ref_id,)):
             idx, hashes = out.setdefault(tensor, ([], []))
             idx.append(row)
             hashes.append(h)
