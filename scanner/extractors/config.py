@@ -123,8 +123,15 @@ def parse_config_yaml(text: str, path: str) -> ModelConfig:
 
 def _config_from_mapping(data: dict[str, Any], path: str, locate, text: str) -> ModelConfig:
     def ev(*keys: str) -> Evidence:
+        """Cite the key's line; the excerpt shows the value itself (a list spans several lines)."""
         line = locate(*keys)
-        return Evidence(path=path, line=line, key=".".join(keys), excerpt=excerpt(line_text(text, line)))
+        value: Any = data
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        shown = line_text(text, line)
+        if isinstance(value, (str, int, float, bool, list)) and not isinstance(value, dict):
+            shown = f'"{keys[-1]}": {json.dumps(value, ensure_ascii=False)}'
+        return Evidence(path=path, line=line, key=".".join(keys), excerpt=excerpt(shown))
 
     cfg = ModelConfig(path=path, raw=data)
     if isinstance(data.get("model_type"), str):
