@@ -20,7 +20,8 @@ def test_round_trip(tmp_path: Path) -> None:
     pack = tmp_path / "pack.jsonl"
     run = CliRunner().invoke
 
-    res = run(cli, ["fingerprint", "add", str(model), "--id", "org/model", "--revision", "abc123", "--db", str(db), "-q"])
+    res = run(cli, ["fingerprint", "add", str(model), "--id", "org/model", "--revision", "abc123", "--licence", "apache-2.0",
+                    "--db", str(db), "-q"])
     assert res.exit_code == 0, res.output
     assert "added org/model: 41 tensors indexed" in res.output
 
@@ -43,6 +44,7 @@ def test_round_trip(tmp_path: Path) -> None:
         assert all(np.array_equal(a.sketch, b.sketch) for a, b in zip(t1, t2))
         assert s1._rows_by_tensor("org/model") == s2._rows_by_tensor("org/model")
         assert s2.reference("org/model").local_path is None
+        assert s2.reference("org/model").licence == "apache-2.0"
 
     res = run(cli, ["fingerprint", "remove", "org/model", "--db", str(db)])
     assert res.exit_code == 0

@@ -29,9 +29,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
     wf.save(a, root / "ref-a")
     wf.save(wf.base_model(3), root / "ref-c")
     store = ReferenceStore(root / "refs.sqlite")
-    for ref_id, d in ((BASE, "ref-a"), (OTHER, "ref-c")):
+    for ref_id, d, licence in ((BASE, "ref-a", "qwen"), (OTHER, "ref-c", "Some Custom Licence")):
         with open_checkpoint(root / d) as ckpt:
-            store.add(ref_id, fingerprint_checkpoint(ckpt), local_path=str(root / d), revision="r1")
+            store.add(ref_id, fingerprint_checkpoint(ckpt), local_path=str(root / d), revision="r1", licence=licence)
     # The same references as a shared fingerprint pack: no weights on this machine.
     buf = io.StringIO()
     store.export(buf)
@@ -112,6 +112,9 @@ def test_byte_copied_vision_tower_is_reuse_with_the_tensor_list(world: dict) -> 
     listed = {t["tensor"] for t in ev.detail["tensors"]}
     assert "visual.blocks.0.attn.qkv.weight" in listed and len(listed) == 9
     assert graph.node("weights:copied-tower#vision_tower").attributes["weights_origin"] == "inherited"
+    ref_node = graph.node(f"model:{BASE}")
+    assert ref_node.licence == "qwen" and ref_node.attributes["declared_licence"] == "qwen"
+    assert ref_node.attributes["revision"] == "r1"
     # The language model is independent: no edge from it or from the model node.
     assert not [e for e in edges if e.source in ("weights:copied-tower#language_model", "model:copied-tower")]
 

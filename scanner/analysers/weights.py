@@ -364,6 +364,15 @@ def _reference_node(graph: ModelGraph, ref: ReferenceInfo | str) -> str:
             found = None
         if found is not None:
             entity, country = found.entity, found.country
+    attributes: dict[str, Any] = {"revision": None if isinstance(ref, str) else ref.revision, "fingerprint_reference": True}
+    licence = None
+    declared = None if isinstance(ref, str) else ref.licence
+    if declared:
+        attributes["declared_licence"] = declared
+        licence = _licence_key(declared)
+        if licence is None:
+            licence = declared
+            attributes["licence_known"] = False
     graph.add_node(
         Node(
             id=node_id,
@@ -371,13 +380,22 @@ def _reference_node(graph: ModelGraph, ref: ReferenceInfo | str) -> str:
             name=ref_id,
             supplier=entity or supplier,
             country=country,
-            attributes={
-                "revision": None if isinstance(ref, str) else ref.revision,
-                "fingerprint_reference": True,
-            },
+            licence=licence,
+            attributes=attributes,
         )
     )
     return node_id
+
+
+def _licence_key(declared: str) -> str | None:
+    """The knowledge-base key of a declared licence, when the knowledge base knows it."""
+    try:
+        from scanner.licences.knowledge import knowledge
+
+        found = knowledge().lookup(declared)
+    except Exception:  # the knowledge base is optional here; its own errors surface elsewhere
+        return None
+    return found.key if found is not None else None
 
 
 def _evidence_path(report: WeightReport, tensor: str | None = None) -> str:

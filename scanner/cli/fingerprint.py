@@ -72,8 +72,11 @@ def fingerprint() -> None:
 @_db_option
 @click.option("--keep-path/--no-keep-path", default=True, show_default=True,
               help="Remember the local path so scans can compare against the full weights.")
+@click.option("--licence", "licence", default=None,
+              help="The reference's licence (SPDX or Hub id, name or link); shown on the reference node in scans.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def add(source: Path, ref_id: str, revision: str | None, db_path: Path | None, keep_path: bool, quiet: bool) -> None:
+def add(source: Path, ref_id: str, revision: str | None, db_path: Path | None, keep_path: bool,
+        licence: str | None, quiet: bool) -> None:
     """Fingerprint the safetensors weights in SOURCE (a model directory, a Hugging Face cache
     snapshot directory, or one .safetensors file) and store them as reference ID."""
     try:
@@ -92,7 +95,8 @@ def add(source: Path, ref_id: str, revision: str | None, db_path: Path | None, k
     with ckpt, byte_progress(ckpt.total_bytes, f"hashing {ref_id}", quiet) as progress:
         fps = fingerprint_checkpoint(ckpt, progress=progress)
     with _open_store(db_path) as store:
-        info = store.add(ref_id, fps, revision=revision, local_path=str(source.resolve()) if keep_path else None, vocab_size=vocab)
+        info = store.add(ref_id, fps, revision=revision, local_path=str(source.resolve()) if keep_path else None, vocab_size=vocab,
+                         licence=licence)
         where = store.path
     excluded = len(fps) - info.tensor_count
     click.echo(f"added {ref_id}: {info.tensor_count} tensors indexed ({excluded} constant, tiny or buffer tensors left out) in {where}")

@@ -25,7 +25,7 @@ EXPORT_KIND = "sovscan-fingerprints"
 EXPORT_VERSION = 1
 
 #: Bumped when the layout changes; a store of another version is refused with a clear error.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS refs (
@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS refs (
     tensor_count INTEGER NOT NULL,
     param_count INTEGER NOT NULL DEFAULT 0,
     local_path TEXT,
-    vocab_size INTEGER
+    vocab_size INTEGER,
+    licence TEXT
 );
 CREATE TABLE IF NOT EXISTS tensors (
     tid INTEGER PRIMARY KEY,
@@ -80,6 +81,7 @@ class ReferenceInfo:
     param_count: int
     local_path: str | None
     vocab_size: int | None
+    licence: str | None = None  # the reference's declared licence (id, name or link), if given
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,7 @@ class ReferenceStore:
         local_path: str | None = None,
         vocab_size: int | None = None,
         added: str | None = None,
+        licence: str | None = None,
     ) -> ReferenceInfo:
         """Store the indexed fingerprints of `ref_id`, replacing an earlier entry of that id."""
         fps = [fp for fp in fingerprints if fp.indexed]
@@ -159,8 +162,8 @@ class ReferenceStore:
         with self._db:
             self._delete(ref_id)
             self._db.execute(
-                "INSERT INTO refs VALUES (?,?,?,?,?,?,?)",
-                (ref_id, revision, added, len(fps), params, local_path, vocab_size),
+                "INSERT INTO refs VALUES (?,?,?,?,?,?,?,?)",
+                (ref_id, revision, added, len(fps), params, local_path, vocab_size, licence),
             )
             self._db.executemany(
                 "INSERT INTO tensors (ref, name, shape, dtype, role, component, layer, slot, numel, raw_hash, "
@@ -195,7 +198,7 @@ class ReferenceStore:
                         _u64_to_i64(fp.row_hashes).tolist(),
                     ),
                 )
-        return ReferenceInfo(ref_id, revision, added, len(fps), params, local_path, vocab_size)
+        return ReferenceInfo(ref_id, revision, added, len(fps), params, local_path, vocab_size, licence)
 
     def remove(self, ref_id: str) -> bool:
         with self._db:
@@ -293,6 +296,7 @@ class ReferenceStore:
                         "added": info.added,
                         "tensor_count": info.tensor_count,
                         "vocab_size": info.vocab_size,
+                        "licence": info.licence,
                     }
                 )
                 + "\n"
@@ -377,6 +381,7 @@ class ReferenceStore:
                 revision=rec.get("revision"),
                 vocab_size=rec.get("vocab_size"),
                 added=rec.get("added"),
+                licence=rec.get("licence"),
             )
         return list(refs)
 
