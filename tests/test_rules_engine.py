@@ -383,3 +383,16 @@ def test_training_log_finding_cites_the_log() -> None:
     assert "2.1" in f.message and "11.6" in f.message and f.confidence == 0.9
     assert any(e.path == "logs/pretrain_loss.csv" and "far below" in e.excerpt for e in f.evidence)
     assert ev.verdict.criteria[T] == Outcome.FAIL
+
+
+def test_odd_attribute_values_never_crash_the_engine() -> None:
+    from test_rules_packs import ax31
+
+    graph = ax31(openness=["weights"], training_log="from_trained", licence_mismatch="yes", card_text=42)
+    attrs = graph.node("model:skt/A.X-3.1").attributes
+    attrs["norm_only_similarity"] = {"cosine": ["not", "a", "map"]}
+    attrs["detected_licences"] = "apache-2.0"
+    ev = run(graph)
+    assert set(ev.verdict.criteria) == {T, P, E}
+    assert all(f.message for f in ev.findings)
+    assert "ethics.licence-mismatch" in rules_fired(ev)

@@ -115,13 +115,34 @@ def evaluate(
     runner = _Runner(scan)
     findings: list[Finding] = []
     for rule in list(pack.rules) + engine_rules(pack.parameters):
-        findings.extend(runner.run(rule))
+        try:
+            findings.extend(runner.run(rule))
+        except Exception as exc:  # one rule meeting odd data must not stop the verdict
+            issues.append(ScanIssue(path=rule.file or "rules", problem=f"rule {rule.id} could not be evaluated: "
+                                    f"{type(exc).__name__}: {exc}"))
+            findings.append(_rule_failed(rule, target, exc))
     notes: list[Finding] = []
     if waivers:
         findings, notes = apply_waivers(findings, waivers, today, pack)
     findings = _sorted(findings + notes)
     verdict = decide(findings, float(pack.parameters["min_fail_confidence"]))
     return Evaluation(findings, verdict, issues)
+
+
+def _rule_failed(rule: Rule, target: Node, exc: Exception) -> Finding:
+    """A rule that could not run leaves its criterion undecided: a review finding."""
+    return Finding(
+        id=finding_id("engine.rule-error", target.id, rule.id),
+        rule="engine.rule-error",
+        criterion=rule.criterion,
+        severity=Severity.REVIEW,
+        confidence=1.0,
+        node=target.id,
+        message=f"Rule {rule.id} could not be evaluated on this graph ({type(exc).__name__}: {exc}), "
+                f"so what it checks is undecided.",
+        remediation="Report the problem with the scan's report.json; review what the rule checks by hand.",
+        source=rule.source,
+    )
 
 
 def _sorted(findings: list[Finding]) -> list[Finding]:

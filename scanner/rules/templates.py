@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import ChainableUndefined, TemplateError, TemplateSyntaxError, meta
+from jinja2 import ChainableUndefined, TemplateSyntaxError, meta
 from jinja2.sandbox import SandboxedEnvironment
 
 #: Variables a message or remediation may use (documented in rules/README.md).
@@ -62,5 +62,5 @@ def render(text: str, values: dict[str, Any]) -> str:
     crash (the finding still stands)."""
     try:
         return " ".join(_compiled(text).render(**values).split())
-    except TemplateError as exc:
-        return f"{text} [message could not be rendered: {exc}]"
+    except Exception as exc:  # odd attribute values from a graph must not crash a scan
+        return f"{text} [message could not be rendered: {type(exc).__name__}: {exc}]"
