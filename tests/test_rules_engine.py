@@ -396,3 +396,32 @@ def test_odd_attribute_values_never_crash_the_engine() -> None:
     assert set(ev.verdict.criteria) == {T, P, E}
     assert all(f.message for f in ev.findings)
     assert "ethics.licence-mismatch" in rules_fired(ev)
+
+
+def test_a_rule_that_cannot_run_leaves_its_criterion_in_review(tmp_path: Path) -> None:
+    """A parameter of the wrong type (text where a number is compared) makes the rule fail at
+    run time: recorded as a scan issue and a review finding, never a crash or a pass."""
+    pack_file = tmp_path / "typo.yaml"
+    pack_file.write_text(
+        """id: typo
+version: "1"
+title: Wrong parameter type
+parameters: {max_params: "seven billion"}
+rules:
+  - id: size.too-large
+    criterion: technical
+    severity: fail
+    for: target
+    when: {attr: {name: param_count, gte: $max_params}}
+    message: "{{ node.name }} is large."
+    remediation: none
+    source: test
+""",
+        encoding="utf-8",
+    )
+    from test_rules_packs import ax31
+
+    ev = run(ax31(param_count=7_000_000_000), load_pack(pack_file))
+    assert ev.verdict.criteria[T] == Outcome.REVIEW
+    assert "engine.rule-error" in rules_fired(ev)
+    assert any("size.too-large" in i.problem for i in ev.issues)
