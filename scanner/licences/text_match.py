@@ -127,39 +127,83 @@ def _evaluate(index: SpdxIndex, entry: int, dpos: np.ndarray, lpos: np.ndarray) 
 def find_texts(index: SpdxIndex, tokens: Tokens, max_matches: int = 6) -> list[TextHit]:
     """Licence texts present in `tokens`, best first, non-overlapping."""
     hashes = ngram_hashes(tokens.words)
-    doc_pos, entry, lic_pos, post = index.lookup(hashes)
-    if len(doc_pos) == 0:
+    if len(hashes) == 0 or len(index.keys) == 0:
         return []
-    # distinct licence n-grams matched per entry, to shortlist candidates cheaply
-    per_entry = index.distinct_per_entry(hashes)
+    uniq, inv = np.unique(hashes, return_inverse=True)
+    kidx = np.searchsorted(index.keys, uniq)
+    kidx[kidx >= len(index.keys)] = 0
+    hit = index.keys[kidx] == uniq
+    if not hit.any():
+        return []
+    # postings of every distinct document n-gram found in the index
+    u_hit = np.nonzero(hit)[0]
+    starts = index.key_start[kidx[u_hit]]
+    counts = index.key_start[kidx[u_hit] + 1] - starts
+    post = np.repeat(starts, counts) + (np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts))
+    post_u = np.repeat(u_hit, counts)
+    post_entry = index.post_entry[post]
+    # distinct licence n-grams present, per entry: shortlist by containment
+    per_entry = np.bincount(post_entry, minlength=len(index.entries))
     containment = per_entry / np.maximum(index.n_ngrams, 1)
     floor = np.where(index.n_ngrams < SHORT_LICENCE, MIN_COVERAGE_SHORT, MIN_COVERAGE_LONG)
     shortlist = np.nonzero((containment >= floor) & (per_entry >= 4))[0]
     if len(shortlist) == 0:
         return []
     shortlist = shortlist[np.argsort(-containment[shortlist], kind="stable")][:_MAX_CANDIDATES]
-    order = np.argsort(entry, kind="stable")
+    is_short = np.zeros(len(index.entries), dtype=bool)
+    is_short[shortlist] = True
+    keep = is_short[post_entry]
+    post, post_u, post_entry = post[keep], post_u[keep], post_entry[keep]
+    lic_of_post = index.post_pos[post].astype(np.int64)
+    # join each kept posting with every document position holding its n-gram
+    doc_order = np.argsort(inv, kind="stable")
+    doc_count = np.bincount(inv, minlength=len(uniq))
+    doc_first = np.concatenate([[0], np.cumsum(doc_count)[:-1]])
+    reps = doc_count[post_u]
+    total = int(reps.sum())
+    offs = np.arange(total) - np.repeat(np.cumsum(reps) - reps, reps)
+    doc_pos = doc_order[np.repeat(doc_first[post_u], reps) + offs].astype(np.int64)
+    entry = np.repeat(post_entry, reps).astype(np.int64)
+    lic_pos = np.repeat(lic_of_post, reps)
+    order = np.lexsort((doc_pos, entry))
     entry_s, doc_s, lic_s = entry[order], doc_pos[order], lic_pos[order]
     bounds = np.searchsorted(entry_s, shortlist), np.searchsorted(entry_s, shortlist, side="right")
     pairs = {int(e): (doc_s[a:b], lic_s[a:b]) for e, a, b in zip(shortlist, *bounds)}
 
+    # Lazy greedy: a candidate's distinct matched n-grams bound its quality from above, so only
+    # candidates whose bound reaches the best exact quality so far are evaluated.
     claimed = np.zeros(len(tokens), dtype=bool)
+    bound = {int(e): float(per_entry[e]) for e in shortlist}
+    cache: dict[int, TextHit | None] = {}
     found: list[TextHit] = []
-    cache: dict[int, TextHit | None] = {e: _evaluate(index, e, d, lp) for e, (d, lp) in pairs.items()}
+
+    def evaluate(e: int) -> TextHit | None:
+        d, lp = pairs[e]
+        if claimed.any():
+            keep = ~claimed[d]
+            d, lp = d[keep], lp[keep]
+            pairs[e] = (d, lp)
+        return _evaluate(index, e, d, lp) if len(d) else None
+
     while len(found) < max_matches:
-        hits = [h for h in cache.values() if h is not None]
-        if not hits:
+        while True:
+            hits = [h for h in cache.values() if h is not None]
+            best = max(hits, key=lambda h: (h.quality, h.coverage, -h.entry)) if hits else None
+            floor_q = best.quality if best is not None else float("-inf")
+            pending = [e for e in bound if e not in cache and bound[e] >= floor_q]
+            if not pending:
+                break
+            e = max(pending, key=lambda x: bound[x])
+            cache[e] = evaluate(e)
+        if best is None:
             break
-        best = max(hits, key=lambda h: (h.quality, h.coverage, -h.entry))
         found.append(best)
         claimed[best.first_token : best.last_token + 1] = True
-        # re-judge only the candidates that had matches inside the newly claimed region
-        for e in list(cache):
-            d, lp = pairs[e]
-            inside = claimed[d]
-            if not inside.any():
+        # results touching the claimed region are stale: drop them, keeping their size as bound
+        for e, hit in list(cache.items()):
+            if hit is None:
                 continue
-            keep = ~inside
-            pairs[e] = (d[keep], lp[keep])
-            cache[e] = _evaluate(index, e, d[keep], lp[keep]) if keep.any() else None
+            if claimed[pairs[e][0]].any():
+                del cache[e]
+                bound[e] = float(hit.matched)
     return found
