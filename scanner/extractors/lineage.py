@@ -415,6 +415,9 @@ def lineage_claims(source: Any, card: Any, config: Any) -> list[LineageClaim]:
     `card` is a `ModelCard` (or None), `config` a `ModelConfig` (or None). Reads only small files
     from the source (`adapter_config.json`, `mergekit_config.yml`) and the first bytes of GGUF
     files; a file that cannot be read gives no claim (the resolver records read problems)."""
+    cached = getattr(source, "_lineage_claims_memo", None)
+    if cached is not None and cached[0] is card and cached[1] is config:
+        return list(cached[2])  # the describer and the resolver both ask: read the files once
     files = [f.path for f in source.list_files()]
     own_id = getattr(source, "repo_id", None)
     quantization = getattr(config, "quantization", None) if config is not None else None
@@ -452,7 +455,12 @@ def lineage_claims(source: Any, card: Any, config: Any) -> list[LineageClaim]:
                 claims += gguf_claims(parse_gguf_metadata(prefix).values, name)
             except GGUFError:
                 continue
-    return merge_claims(claims, own_id)
+    result = merge_claims(claims, own_id)
+    try:
+        source._lineage_claims_memo = (card, config, tuple(result))
+    except AttributeError:  # a source with __slots__: no memo, only a repeated read
+        pass
+    return result
 
 
 def _read_small(source: Any, path: str) -> str | None:
