@@ -147,6 +147,31 @@ def test_depth_upscaled_model_is_derived_and_self_similar(world: dict) -> None:
     assert signals["duplicated_layers"] and signals["selfdup_max"] > 0.99
 
 
+def test_pruned_model_is_derived_not_finetuned(world: dict) -> None:
+    graph, _ = _scan(world, "pruned", wf.pruned(world["a"]))
+    lm = [e for e in _provenance_edges(graph) if e.source == "model:pruned"]
+    assert [e.relation for e in lm] == [Relation.DERIVED_FROM]
+    assert lm[0].target == f"model:{BASE}" and lm[0].attributes["statistic"] == "same_basis_cosine"
+
+
+def test_vocabulary_expansion_keeps_rows_that_hash_match(world: dict) -> None:
+    graph, _ = _scan(world, "vocab-expanded", wf.vocab_expanded(world["a"]), vocab_size=wf.VOCAB + 200)
+    reuse = [e for e in graph.edges(Relation.REUSES_WEIGHTS_OF) if e.source.endswith("#language_model")]
+    assert len(reuse) == 1 and reuse[0].confidence == 0.95
+    rows = reuse[0].evidence[0].detail["row_matches"]
+    assert rows == {"lm_head.weight": wf.VOCAB, "model.embed_tokens.weight": wf.VOCAB}
+    assert [e.relation for e in _provenance_edges(graph) if e.source == "model:vocab-expanded"] == [Relation.FINETUNE_OF]
+
+
+def test_renamed_copied_tower_still_matches(world: dict) -> None:
+    model = wf.renamed(wf.with_component(wf.base_model(5), world["a"]))
+    graph, _ = _scan(world, "renamed-tower", model)
+    edges = _provenance_edges(graph)
+    assert [(e.source, e.relation) for e in edges] == [("weights:renamed-tower#vision_tower", Relation.REUSES_WEIGHTS_OF)]
+    pairs = {t["tensor"]: t["reference_tensor"] for t in edges[0].evidence[0].detail["tensors"]}
+    assert pairs["model.vision_tower.blocks.0.mlp.fc1.weight"] == "visual.blocks.0.mlp.fc1.weight"
+
+
 def test_reference_free_signals(world: dict) -> None:
     mixed = wf.base_model(6, dtype="BF16")
     mixed.update({n: ("F32", v) for n, (_d, v) in wf.vision_tower(__import__("numpy").random.default_rng(6)).items()})

@@ -149,6 +149,39 @@ def depth_upscaled(model: Model, order: tuple[int, ...] = (0, 1, 2, 3, 2, 3), ep
     return finetuned(out, eps, seed) if eps else out
 
 
+def pruned(model: Model, keep_share: float = 0.75, drop_layer: int = 3, eps: float = 0.01, seed: int = 4) -> Model:
+    """FFN width pruned to `keep_share` of the neurons, one layer dropped, then a little noise."""
+    rng = np.random.default_rng(seed)
+    keep = np.sort(rng.choice(FFN, int(FFN * keep_share), replace=False))
+    out: Model = {}
+    for name, (dtype, arr) in model.items():
+        if name.startswith(f"model.layers.{drop_layer}."):
+            continue
+        if "gate_proj" in name or "up_proj" in name:
+            arr = arr[keep]
+        elif "down_proj" in name:
+            arr = arr[:, keep]
+        out[name] = (dtype, arr)
+    return finetuned(out, eps, seed)
+
+
+def vocab_expanded(model: Model, new_rows: int = 200, eps: float = 0.05, seed: int = 8) -> Model:
+    """New token rows appended to the embedding and head (old rows kept as they were), every
+    other tensor trained on (noise)."""
+    rng = np.random.default_rng(seed)
+    vocab = ("model.embed_tokens.weight", "lm_head.weight")
+    out = finetuned({n: v for n, v in model.items() if n not in vocab}, eps, seed)
+    for name in vocab:
+        dtype, arr = model[name]
+        extra = (0.02 * rng.standard_normal((new_rows, arr.shape[1]))).astype(np.float32)
+        out[name] = (dtype, np.concatenate([arr, extra]))
+    return out
+
+
+def renamed(model: Model, old: str = "visual.", new: str = "model.vision_tower.") -> Model:
+    return {(new + n[len(old):] if n.startswith(old) else n): v for n, v in model.items()}
+
+
 def save(model: Model, directory: Path, vocab_size: int = VOCAB, shards: int = 1, extra_files: dict[str, str] | None = None) -> Path:
     """Write `model` as `model.safetensors` (or an indexed set of shards) plus a config.json."""
     directory.mkdir(parents=True, exist_ok=True)

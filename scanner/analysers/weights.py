@@ -533,6 +533,8 @@ class _ComponentComparison:
     pairs: list[dict[str, Any]] = field(default_factory=list)  # per target matrix
     ffn: list[dict[str, Any]] = field(default_factory=list)  # per target layer
     resid_match: float | None = None
+    eligible: int = 0  # target matrices that could be compared
+    ref_matrices: int = 0  # matrices of this component in the reference
 
     def max_abs_cos(self) -> float:
         return max((abs(p["cosine"]) for p in self.pairs), default=0.0)
@@ -661,9 +663,13 @@ def _compare_full(
         if fp.dtype not in ("F32", "F16", "BF16", "F64"):
             continue
         cmp = out.setdefault(fp.component, _ComponentComparison(ref_id, fp.component))
+        cmp.eligible += 1
         pair = _best_pair(ckpt, ref, fp, by_key.get((fp.component, fp.role), []), t_rows, r_rows, samples)
         if pair is not None:
             cmp.pairs.append(pair)
+    for (comp, _role), names in by_key.items():
+        if comp in out:
+            out[comp].ref_matrices += sum(1 for n in names if ref.tensors[n].numel >= MIN_COMPARE_ELEMENTS)
     lm = out.get(LANGUAGE_MODEL)
     # Neuron matching is only needed when the same-basis cosine has not already settled it.
     if lm is not None and _component_stats(lm)["flagged_param_share"] < SHARE_DERIVED:
@@ -829,7 +835,10 @@ def _component_stats(cmp: _ComponentComparison) -> dict[str, Any]:
         "flagged_tensors": len(flagged),
         "flagged_param_share": round(sum(p["numel"] for p in flagged) / total, 4) if total else 0.0,
         "weak_tensors": len(weak),
-        "same_names": all(p["tensor"] == p["reference_tensor"] for p in pairs) if pairs else False,
+        # Same architecture: every matrix found its same-named, same-shaped counterpart and the
+        # reference has no matrices more (pruning, dropped or added layers make it derived_from).
+        "same_names": bool(pairs) and all(p["tensor"] == p["reference_tensor"] for p in pairs)
+        and len(pairs) == cmp.eligible == cmp.ref_matrices,
         "min_numel": min((p["numel"] for p in pairs), default=0),
         "flagged": flagged,
     }
