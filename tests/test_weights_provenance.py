@@ -285,3 +285,24 @@ def test_remote_headers_fail_cleanly_offline(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", True)
     with pytest.raises(SafetensorsError, match="cannot read safetensors headers"):
         remote_metadata("Qwen/Qwen2.5-VL-7B-Instruct", "main")
+
+
+def test_weights_not_on_this_machine_are_a_scan_issue(world: dict) -> None:
+    class HeadersOnly(LocalDirSource):
+        """A source whose weights are not local (as a Hub scan without downloads)."""
+
+        def local_path(self, path: str) -> str | None:
+            return None if path.endswith(".safetensors") else super().local_path(path)
+
+        def safetensors_metadata(self) -> dict:
+            return {"model.safetensors": {"a": ("F32", [2]), "b": ("F32", [3])}}
+
+    graph = ModelGraph()
+    graph.add_node(Node("model:ref-a", NodeKind.MODEL, "ref-a"))
+    graph.add_node(Node("weights:ref-a#vision_tower", NodeKind.WEIGHTS, "ref-a vision tower"))
+    graph.root = "model:ref-a"
+    report = analyse_weights(graph, HeadersOnly(str(world["root"] / "ref-a")), world["store"])
+    assert "nothing was compared" in graph.node("weights:ref-a#vision_tower").attributes["weights_checked"]["note"]
+    assert report.fingerprints == []
+    assert any("not available locally" in i.problem and "2 tensors" in i.problem for i in report.issues)
+    assert _provenance_edges(graph) == []

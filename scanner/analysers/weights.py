@@ -184,6 +184,15 @@ def analyse_weights(
                                            f"weight analysis incomplete: {type(exc).__name__}: {exc}", model_id))
         finally:
             ckpt.close()
+    else:
+        # Nothing was hashed: say so on the component nodes the resolver made.
+        for node in graph.nodes(NodeKind.WEIGHTS):
+            if node.id.startswith(f"weights:{model_name}#") and "weights_checked" not in node.attributes:
+                node.attributes["weights_checked"] = {
+                    "references_compared": [],
+                    "max_similarity": None,
+                    "note": "weights not read (not on this machine, unreadable, or not safetensors): nothing was compared",
+                }
 
     _training_log(graph, source, files, training_log, vocab_size, report, model_id)
     return report
@@ -298,7 +307,14 @@ def _rel(exc: Exception, chosen: list[str]) -> str:
 def _remote_only(source: Any, report: WeightReport, model_id: str) -> None:
     repo_id = getattr(source, "repo_id", None)
     detail = ""
-    if repo_id:
+    headers = getattr(source, "safetensors_metadata", None)  # a Hub source reads them once for all
+    if callable(headers):
+        try:
+            count = sum(len(t) for t in headers().values())
+            detail = f" (headers list {count} tensors)"
+        except (SourceError, OSError, ValueError) as exc:
+            detail = f" (headers unreadable: {exc})"
+    elif repo_id:
         try:
             tensors = remote_metadata(repo_id, getattr(source, "revision", None))
             detail = f" (headers list {len(tensors)} tensors)"
