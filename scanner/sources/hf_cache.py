@@ -76,7 +76,10 @@ class HFCacheSource(Source):
             self.folder = repo_cache_folder(repo_id, repo_type, cache_dir)
             sha = self._resolve(revision)
             snap = self.folder / "snapshots" / sha
-        if not snap.is_dir():
+        # plain strings for the hot paths: a scan opens one cache source per upstream repository
+        self._folder_str = os.fspath(self.folder)
+        self._snap_str = os.fspath(snap)
+        if not os.path.isdir(self._snap_str):
             raise CacheMiss(f"{repo_id}: snapshot {sha} is not in the Hugging Face cache at {self.folder}")
         self.snapshot = snap
         self._sha = sha
@@ -85,19 +88,26 @@ class HFCacheSource(Source):
         self._skipped: list[tuple[str, str]] = []
         self.sidecar: dict[str, Any] = self._load_sidecar()
         self._files: list[RepoFile] | None = None
+        self._by_path: dict[str, RepoFile] | None = None
 
     def _resolve(self, revision: str | None) -> str:
         """A commit sha as given, else the sha a ref (default `main`) points to."""
-        if not self.folder.is_dir():
-            raise CacheMiss(f"{self.ref}: not in the Hugging Face cache ({hub_cache_dir()})")
+        folder = os.fspath(self.folder)
         if revision and _COMMIT.match(revision):
+            if not os.path.isdir(folder):
+                raise CacheMiss(f"{self.ref}: not in the Hugging Face cache ({hub_cache_dir()})")
             return revision
         ref = revision or "main"
-        ref_file = self.folder / "refs" / ref
-        if ".." not in ref and ref_file.is_file():
-            sha = ref_file.read_text(encoding="utf-8", errors="replace").strip()
-            if _COMMIT.match(sha):
-                return sha
+        if ".." not in ref:
+            try:
+                with open(os.path.join(folder, "refs", ref), encoding="utf-8", errors="replace") as fh:
+                    sha = fh.read().strip()
+                if _COMMIT.match(sha):
+                    return sha
+            except OSError:
+                pass
+        if not os.path.isdir(folder):
+            raise CacheMiss(f"{self.ref}: not in the Hugging Face cache ({hub_cache_dir()})")
         if revision:  # a short sha
             matches = [p.name for p in (self.folder / "snapshots").glob(f"{revision}*") if p.is_dir()]
             if len(matches) == 1:
@@ -108,9 +118,9 @@ class HFCacheSource(Source):
         raise CacheMiss(f"{self.ref}: revision {ref!r} is not recorded in the Hugging Face cache")
 
     def _load_sidecar(self) -> dict[str, Any]:
-        path = self.folder / SIDECAR_DIR / f"{self._sha}.json"
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            with open(os.path.join(self._folder_str, SIDECAR_DIR, f"{self._sha}.json"), encoding="utf-8") as fh:
+                data = json.load(fh)
         except (OSError, ValueError):
             return {}
         return data if isinstance(data, dict) else {}
@@ -147,8 +157,8 @@ class HFCacheSource(Source):
         on the link text, without resolving every path); anything else is left to the general
         directory walk, which reports it."""
         out: list[RepoFile] = []
-        folder = os.path.normpath(str(self.folder.absolute()))
-        stack = [(str(self.snapshot), "")]
+        folder = os.path.normpath(os.path.abspath(self._folder_str))
+        stack = [(self._snap_str, "")]
         while stack:
             real_dir, rel_dir = stack.pop()
             try:
@@ -181,19 +191,24 @@ class HFCacheSource(Source):
                     files[path] = RepoFile(path, int(s.get("size") or 0))
             # A file the cache links but whose blob is missing is listed with the Hub's size.
             self._files = sorted(files.values(), key=lambda f: f.path)
+            self._by_path = {f.path: f for f in self._files}
         return self._files
 
+    def _listed(self, path: str) -> RepoFile | None:
+        self.list_files()
+        return self._by_path.get(path) if self._by_path is not None else None
+
     def exists(self, path: str) -> bool:
-        return any(f.path == path for f in self.list_files())
+        return self._listed(path) is not None
 
     def _local(self, path: str) -> str | None:
         if path.startswith("/") or ".." in path.split("/"):
             return None
-        full = os.path.join(str(self.snapshot), path)
+        full = os.path.join(self._snap_str, path)
         return full if os.path.isfile(full) else None
 
     def read_bytes(self, path: str, limit: int = MAX_METADATA_BYTES) -> bytes:
-        listed = next((f for f in self.list_files() if f.path == path), None)
+        listed = self._listed(path)
         local = self._local(path) if listed is not None else None
         if local is not None:
             try:
@@ -211,7 +226,7 @@ class HFCacheSource(Source):
         raise SourceError(f"{path}: listed on the Hub but not in the local cache (fetch it online once)")
 
     def local_path(self, path: str) -> str | None:
-        return self._local(path) if any(f.path == path for f in self.list_files()) else None
+        return self._local(path) if self._listed(path) is not None else None
 
     def read_prefix(self, path: str, length: int) -> bytes:
         """The first `length` bytes of a file: from the cached file, else from the prefix an

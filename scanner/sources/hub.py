@@ -169,7 +169,7 @@ def _hub_cache_from_env(hf_hub_cache: str | None, legacy: str | None, hf_home: s
 
 def repo_cache_folder(repo_id: str, repo_type: str = "model", cache_dir: str | os.PathLike[str] | None = None) -> Path:
     """`<cache>/models--org--name` (or `datasets--…`)."""
-    return hub_cache_dir(cache_dir) / f"{repo_type}s--{repo_id.replace('/', '--')}"
+    return Path(os.path.join(hub_cache_dir(cache_dir), f"{repo_type}s--{repo_id.replace('/', '--')}"))
 
 
 def prefix_cache_path(repo_folder: Path, sha: str, path: str) -> Path:
