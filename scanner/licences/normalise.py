@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 #: Bump when tokenisation changes: it is part of the cached index key.
-NORMALISER_VERSION = "4"
+NORMALISER_VERSION = "5"
 
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
 _TOKEN_LOWER = re.compile(r"[a-z0-9]+|[\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
@@ -37,6 +37,9 @@ _DROP_LINE = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _DROP_HINT = re.compile(r"copyright|\(c\)|©|rights\s+reserved", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"\.(?=\s(?:\s|[*#/])*[A-Z])")
+_ABBREVIATIONS = frozenset("inc ltd llc corp co etc al gmbh ag sa bv plc pty".split())
+_LAST_WORD = re.compile(r"(\w+)$")
 _MAX_DROPPED_TOKENS = 25
 
 # British and American spellings of the same word must compare equal.
@@ -118,8 +121,21 @@ def _drop_ranges(text: str) -> list[tuple[int, int]]:
         last_line = line_start
         if _DROP_LINE.match(text, line_start):
             end = text.find("\n", line_start)
-            out.append((line_start, len(text) if end < 0 else end))
+            end = len(text) if end < 0 else end
+            # a re-wrapped notice may run on into the licence: stop at the statement's full stop
+            out.append((line_start, _statement_end(text, line_start, end)))
     return out
+
+
+def _statement_end(text: str, start: int, end: int) -> int:
+    """End of the copyright statement that starts at `start`: its full stop, else the line end."""
+    for m in _SENTENCE_END.finditer(text, start, end):
+        word = _LAST_WORD.search(text, max(start, m.start() - 12), m.start())
+        w = word.group(1).lower() if word else ""
+        if word and (len(w) <= 1 or w in _ABBREVIATIONS):
+            continue
+        return m.end()
+    return end
 
 
 def _token_offsets(lower: str) -> tuple[np.ndarray, np.ndarray, bool]:

@@ -19,10 +19,10 @@ from scanner.licences.normalise import Tokens
 from scanner.licences.spdx_corpus import NGRAM, SpdxIndex, ngram_hashes
 
 #: Minimum share of a licence's n-grams that must be present, by licence size.
-MIN_COVERAGE_LONG = 0.5
-MIN_COVERAGE_SHORT = 0.5
+MIN_COVERAGE_LONG = 0.45
+MIN_COVERAGE_SHORT = 0.45
 SHORT_LICENCE = 60  # n-grams
-MIN_MATCHED = 12  # n-grams: below this a shared passage is not a licence
+MIN_MATCHED = 8  # n-grams: below this a shared passage is not a licence
 MIN_PRECISION = 0.5
 #: An added run of at least this many unmatched n-grams makes a match "modified".
 MODIFIED_RUN = 14
@@ -89,6 +89,16 @@ def _evaluate(index: SpdxIndex, entry: int, dpos: np.ndarray, lpos: np.ndarray) 
         return None
     m, a, b = best
     d, lp = dpos[a:b], lpos[a:b]
+    # densest stretch: drop stray shared phrases at either end (a neighbouring licence's
+    # boilerplate) by maximising matched minus unmatched n-grams over the stretch
+    if len(d) > 2:
+        p = 2 * np.arange(len(d)) - (d - d[0])
+        low = np.minimum.accumulate(p)
+        j = int(np.argmax(p - low))
+        i = int(np.argmin(p[: j + 1]))
+        if i > 0 or j < len(d) - 1:
+            d, lp = d[i : j + 1], lp[i : j + 1]
+            m = _distinct(lp)
     coverage = m / n_l
     min_cov = MIN_COVERAGE_SHORT if n_l < SHORT_LICENCE else MIN_COVERAGE_LONG
     if coverage < min_cov or m < MIN_MATCHED:
