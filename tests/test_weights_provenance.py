@@ -7,6 +7,7 @@ import io
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import weights_factory as wf
@@ -174,13 +175,17 @@ def test_renamed_copied_tower_still_matches(world: dict) -> None:
 
 def test_reference_free_signals(world: dict) -> None:
     mixed = wf.base_model(6, dtype="BF16")
-    mixed.update({n: ("F32", v) for n, (_d, v) in wf.vision_tower(__import__("numpy").random.default_rng(6)).items()})
+    mixed.update({n: ("F32", v) for n, (_d, v) in wf.vision_tower(np.random.default_rng(6)).items()})
     graph, report = _scan(world, "signals", mixed)
     vision = graph.node("weights:signals#vision_tower").attributes["weights_signals"]
     lm = graph.node("weights:signals#language_model").attributes["weights_signals"]
     assert vision["dtype"] == "F32" and vision["dtype_differs_from_language_model"]
     assert lm["dtype"] == "BF16" and not lm["duplicated_layers"] and lm["selfdup_max"] < 0.1
-    assert lm["norms_eq_1"] == 0.0
+    assert lm["norms_eq_1"] == 0.0 and lm["f32_from_bf16"] is None
+    assert vision["f32_from_bf16"] == 0.0
+    upcast = {n: ("F32", wf.to_bf16_values(v)) for n, (_d, v) in wf.base_model(6).items()}
+    g2, _ = _scan(world, "upcast", upcast)
+    assert g2.node("weights:upcast#language_model").attributes["weights_signals"]["f32_from_bf16"] == 1.0
     fresh, _ = _scan(world, "fresh", wf.base_model(7, fresh_norms=True))
     assert fresh.node("weights:fresh#language_model").attributes["weights_signals"]["norms_eq_1"] == 1.0
     assert _provenance_edges(fresh) == []

@@ -102,6 +102,13 @@ def converted(model: Model, dtype: str) -> Model:
     return {name: (dtype, arr) for name, (_d, arr) in model.items()}
 
 
+def to_bf16_values(values: np.ndarray) -> np.ndarray:
+    """float32 values rounded to bf16 precision (what an F32 copy of a bf16 tensor holds)."""
+    from scanner.weights.fingerprint import bf16_to_float32, canonical_bits
+
+    return bf16_to_float32(canonical_bits(np.ascontiguousarray(values, dtype=np.float32), "F32"))
+
+
 def with_component(model: Model, donor: Model, prefix: str = "visual.") -> Model:
     """`model` with every tensor under `prefix` taken from `donor` (byte-identical)."""
     out = {n: v for n, v in model.items() if not n.startswith(prefix)}

@@ -164,6 +164,8 @@ def fingerprint_tensor(
         maybe_constant = info.numel > 0
     lo: int | None = None
     hi: int | None = None
+    # F32 values whose low 16 bits are all zero were bf16 before (a storage artefact).
+    bf16_exact = info.dtype == "F32"
 
     rows_hashes: list[np.ndarray] = []
     if two_d:
@@ -177,6 +179,8 @@ def fingerprint_tensor(
         if raw_h is not None:
             raw_h.update(memoryview(np.ascontiguousarray(chunk)).cast("B"))
         bits = None
+        if bf16_exact and np.any(chunk.view(np.uint32) & np.uint32(0xFFFF)):
+            bf16_exact = False
         if canonical:
             bits = canonical_bits(chunk, info.dtype, tmp32)
             if canon_h is not None:
@@ -203,6 +207,8 @@ def fingerprint_tensor(
         assert raw_h is not None
         fp.raw_hash = raw_h.hexdigest()
         fp.canon_hash = (canon_h.hexdigest() if canon_h is not None else fp.raw_hash) if canonical else None
+    if info.dtype == "F32" and info.numel:
+        fp.extra["bf16_exact"] = float(bf16_exact)
     if maybe_constant and info.numel:
         fp.constant = float(canonical_float32(flat[:1], info.dtype)[0]) if info.is_float else float(flat[0])
     if rows_hashes:

@@ -5,7 +5,8 @@
   within the model gives ~1.
 - Share of norm weights exactly 1.0 (`norms_eq_1`): 1.0 means untrained or frozen norms.
 - A component stored in a dtype other than the language model's (e.g. an F32 vision tower in a
-  BF16 checkpoint) hints that it came from elsewhere.
+  BF16 checkpoint) hints that it came from elsewhere; so do F32 tensors whose low 16 bits are all
+  zero (`f32_from_bf16`: the values were bf16 before they were stored as F32).
 These are indicators only: they prompt a comparison, they never prove reuse on their own.
 """
 
@@ -36,6 +37,7 @@ class ComponentSignals:
     norm_tensors: int = 0
     norms_eq_1: float | None = None
     selfdup_max: float | None = None
+    f32_from_bf16: float | None = None  # share of F32 parameters that are exact bf16 values
     selfdup_pairs: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -52,6 +54,7 @@ class ComponentSignals:
             "norms_eq_1": None if self.norms_eq_1 is None else round(self.norms_eq_1, 4),
             "selfdup_max": None if self.selfdup_max is None else round(self.selfdup_max, 4),
             "duplicated_layers": self.duplicated_layers,
+            "f32_from_bf16": None if self.f32_from_bf16 is None else round(self.f32_from_bf16, 4),
         }
         if self.selfdup_pairs:
             out["selfdup_pairs"] = self.selfdup_pairs[:20]
@@ -74,6 +77,10 @@ def component_signals(ckpt: Checkpoint, fingerprints: list[TensorFingerprint]) -
         sig.norm_tensors = len(norms)
         if norms:
             sig.norms_eq_1 = sum(1 for fp in norms if fp.constant == 1.0) / len(norms)
+        f32 = [fp for fp in fps if fp.dtype == "F32" and "bf16_exact" in fp.extra and fp.constant is None]
+        if f32:
+            total = sum(fp.numel for fp in f32)
+            sig.f32_from_bf16 = sum(fp.numel for fp in f32 if fp.extra["bf16_exact"]) / total if total else None
         sig.selfdup_max, sig.selfdup_pairs = _selfdup(ckpt, fps)
         out[comp] = sig
     lm = out.get(LANGUAGE_MODEL)
