@@ -318,3 +318,9 @@ def test_repo_licences_on_real_fixture(index, fixtures: Path) -> None:
 
     result = identify_repo_licences(LocalDirSource(str(fixtures / "Qwen__Qwen3-8B")))
     assert result.detected == ["Apache-2.0"]
+
+
+def test_apache_with_an_appended_disclaimer_is_modified_not_a_second_licence(index, licence_texts: Path) -> None:
+    # InternLM's LICENSE is Apache-2.0 followed by a BSD-style warranty disclaimer paragraph
+    [m] = identify_text((licence_texts / "internlm-repo-license.txt").read_text(encoding="utf-8"))
+    assert m.id == "Apache-2.0" and m.modified and m.extra == ((203, 212),)

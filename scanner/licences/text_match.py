@@ -24,6 +24,7 @@ MIN_COVERAGE_SHORT = 0.45
 SHORT_LICENCE = 60  # n-grams
 MIN_MATCHED = 8  # n-grams: below this a shared passage is not a licence
 MIN_PRECISION = 0.5
+TAIL_ONLY_COVERAGE = 0.8
 #: An added run of at least this many unmatched n-grams makes a match "modified".
 MODIFIED_RUN = 14
 RUN_GAP = 30
@@ -104,6 +105,8 @@ def _evaluate(index: SpdxIndex, entry: int, dpos: np.ndarray, lpos: np.ndarray) 
     if coverage < min_cov or m < MIN_MATCHED:
         return None
     lo, hi = int(lp.min()), int(lp.max())
+    if lo > max(10, n_l // 5) and coverage < TAIL_ONLY_COVERAGE:
+        return None  # only the end of a licence (say its disclaimer): copies lose ends, not starts
     internal_miss = max(0, index.entry_ngrams_in(entry, lo, hi) - m)
     d_unique = d[np.concatenate(([True], np.diff(d) != 0))]
     d0, d1 = int(d_unique[0]), int(d_unique[-1])
