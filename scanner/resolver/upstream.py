@@ -2,9 +2,10 @@
 
 Why breadth-first: the nearest ancestors matter most, and a depth bound then cuts the least
 important part of the tree. Each repository is fetched once per scan (keyed by kind and id;
-the commit the Hub resolved is recorded as the node's `revision`), one level's fetches run in
-parallel under the Hub's process-wide limit, and an edge that closes a loop (A → B → A) is
-added, marked `cycle: true`, and reported as a scan issue instead of being followed again.
+the commit the Hub resolved is recorded as the node's `revision`), one level's Hub fetches run
+in parallel under the Hub's process-wide limit (cache reads are CPU-bound and run in sequence),
+and an edge that closes a loop (A → B → A) is added, marked `cycle: true`, and reported as a
+scan issue instead of being followed again.
 A repository that cannot be fetched stays in the graph as `resolved: false` with the reason
 (gated, not found, network fault...) and a scan issue naming it: never a silent gap.
 """
@@ -209,8 +210,11 @@ class UpstreamWalk:
                 self.progress("failed" if result.error else "done", repo_id)
             return result
 
-        if len(todo) == 1:
-            return [one(todo[0])]
+        from scanner.sources.hub import is_offline
+
+        if len(todo) == 1 or self.offline or (self.offline is None and is_offline()):
+            # Cache reads are CPU-bound parsing: threads only add lock contention (the GIL).
+            return [one(key) for key in todo]
         with ThreadPoolExecutor(max_workers=min(self.workers, len(todo)), thread_name_prefix="sovscan-fetch") as pool:
             return list(pool.map(one, todo))  # map keeps the order: the graph is deterministic
 
