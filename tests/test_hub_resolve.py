@@ -53,6 +53,8 @@ def test_three_level_chain_online_then_offline_identical(hub: HubServer, hub_env
         assert node.resolved and node.attributes["revision"] == _sha(hub_root, repo)
     assert g.node("dataset:acme-test/ko-instruct").attributes["revision"] == _sha(hub_root, "acme-test/ko-instruct", True)
     assert g.node("dataset:acme-test/ko-web-crawl").resolved  # source_datasets of the dataset card
+    assert g.node("dataset:acme-test/ko-instruct").attributes["declared_licence"] == "cc-by-4.0"
+    assert g.node("dataset:acme-test/ko-instruct").licence is not None
     assert online.issues == []
     for repo in CHAIN:  # each repository's info fetched exactly once in the scan
         assert hub.info_requests(f"{repo}") == 1
@@ -95,6 +97,7 @@ def test_gated_upstream_stays_unresolved_with_its_public_licence(hub: HubServer,
     assert not node.resolved
     assert node.attributes["fetch_error"] == "gated"
     assert node.attributes["declared_licence"] == "llama3.1"
+    assert node.licence == "llama3.1" and node.attributes["licence_known"] is True
     assert node.attributes["revision"] == _sha(hub_root, "acme-gated/secret-base")
     assert any(i.node == node.id and "gated" in i.problem for i in build.issues)
     # its own declared base (from the public description) is still followed

@@ -101,6 +101,9 @@ def describe_dataset(source: Source, repo_id: str) -> RepoDescription:
             desc.card = card
             node.attributes.update({"declared_licence": card.license, "licence_name": card.license_name,
                                     "licence_link": card.license_link, "tags": card.tags})
+            from scanner.analysers.licences import annotate_licences
+
+            desc.issues.extend(annotate_licences(node, source, card))
             node.evidence.extend(card.evidence[k] for k in ("license", "license_name", "license_link") if k in card.evidence)
             sources = card.raw.get("source_datasets") if isinstance(card.raw, dict) else None
             for ds in sources if isinstance(sources, list) else []:
@@ -247,6 +250,7 @@ class UpstreamWalk:
                     node.attributes[attr] = card[key]
             if isinstance(card.get("license"), str):
                 node.evidence.append(Evidence(path="api/models", key="cardData.license", excerpt=card["license"], repo=result.repo_id))
+                node.licence, node.attributes["licence_known"] = _declared_key(card)
         graph.add_node(node)
         issues.append(ScanIssue(path=result.repo_id, problem=f"upstream {result.repo_id} not resolved ({reason}): {err}", node=node.id))
 
@@ -266,6 +270,22 @@ class UpstreamWalk:
             path = f"{up.from_node} → {target}"
             issues.append(ScanIssue(path=up.repo_id, problem=f"lineage cycle: {path} closes a loop; not followed again", node=target))
         graph.add_edge(edge)
+
+
+def _declared_key(card_data: dict[str, Any]) -> tuple[str | None, bool]:
+    """The licence a public description declares: its knowledge-base key when known, else the
+    raw value (so an unreadable repository still shows what it claims to be under)."""
+    from scanner.licences.knowledge import knowledge
+
+    kb = knowledge()
+    for key in ("license", "license_name", "license_link"):
+        value = card_data.get(key)
+        if isinstance(value, str) and value.strip() and value.strip().lower() not in ("other", "unknown", "license"):
+            facts = kb.lookup(value)
+            if facts is not None:
+                return facts.key, True
+    raw = card_data.get("license_name") or card_data.get("license")
+    return (str(raw) if raw else None), False
 
 
 def _node_id(up: Upstream) -> str:
