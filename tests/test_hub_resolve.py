@@ -194,3 +194,25 @@ def test_tokenizer_code_remote_code_and_packages(hub: HubServer, hub_env: dict) 
     assert not chain.node(family.target).resolved and chain.node(family.target).attributes["reference_only"]
     own = chain.node("tokenizer:Qwen/Qwen3-8B")  # Qwen's own tokenizer: no family claim against itself
     assert own.attributes["families"] == [] and not [e for e in chain.out_edges(own.id) if e.relation == Relation.DERIVED_FROM]
+
+
+def test_progress_events_and_silence_off_a_terminal(hub: HubServer, hub_env: dict) -> None:
+    import io
+
+    from scanner.cli.progress import fetch_progress
+
+    events: list[tuple[str, str]] = []
+    src = open_source(CHAIN[0])
+    resolve_graph(src, src.repo_id, progress=lambda event, repo: events.append((event, repo)))
+    assert ("fetch", CHAIN[1]) in events and ("done", CHAIN[2]) in events
+    assert fetch_progress(io.StringIO()) is None  # not a terminal: no progress at all
+
+
+def test_sovscan_graph_with_unreadable_upstream_exits_3_and_reports_on_stderr(hub: HubServer, hub_env: dict, tmp_path: Path) -> None:
+    hub.inject(CHAIN[2], Fault("status", status=500, path="_info"))
+    done = run_sovscan(["graph", CHAIN[0], "--format", "json"], hub_env, tmp_path)
+    assert done.returncode == 3
+    assert json.loads(done.stdout)["root"] == "model:" + CHAIN[0]  # stdout stays clean JSON
+    assert "Qwen/Qwen3-8B" in done.stderr and "server_error" in done.stderr
+    quiet = run_sovscan(["graph", CHAIN[0], "--quiet"], hub_env, tmp_path)
+    assert quiet.returncode == 3 and quiet.stderr == ""
