@@ -62,6 +62,7 @@ def test_independent_model_gives_no_reuse_and_no_derivation(world: dict, seed: i
     for comp in ("language_model", "vision_tower", "projector"):
         checked = graph.node(f"weights:indep-{seed}#{comp}").attributes["weights_checked"]
         assert checked["references_compared"] == [BASE, OTHER]
+        assert checked["similarity_compared"] == [BASE, OTHER]
         assert checked["max_similarity"] < 0.05
         assert "not proof" in checked["note"]
 

@@ -27,11 +27,12 @@ technical fail, lower confidence as review):
 Node attributes:
 - weights nodes: `weights_signals` (reference-free: `selfdup_max`, `duplicated_layers`,
   `norms_eq_1`, `dtype`, `dtype_differs_from_language_model`, counts) and, when no reference
-  matched, `weights_checked: {references_compared: [...], max_similarity: x, statistic}`:
+  matched, `weights_checked: {references_compared: [...] (hash lookups), similarity_compared:
+  [...] (references with matrices of compatible shape), max_similarity: x, statistic}`:
   absence of a match is reported as such, it is not proof of independence.
 - the target model node: `training_log: {first_loss, ln_vocab, verdict, ...}` with `verdict` in
   `from_trained` | `from_scratch` | `inconclusive`, and `norm_only_similarity`
-  (`{reference: cosine}`) for information only: norm weights look alike in unrelated models
+  (`{cosine: {reference: value}, note}`) for information only: norm weights look alike in unrelated models
   (null cosine 0.98-0.99), so this is never an edge and never evidence.
 
 Thresholds (from `shared/spec/weights-provenance.md`, to be calibrated on real independent
@@ -146,6 +147,8 @@ class WeightReport:
     training_log: LossVerdict | None = None
     references_compared: list[str] = field(default_factory=list)
     max_similarity: dict[str, float] = field(default_factory=dict)
+    #: per component, the references whose matrices were actually compared (full or sketch)
+    similarity_compared: dict[str, list[str]] = field(default_factory=dict)
     issues: list[ScanIssue] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
 
@@ -640,10 +643,12 @@ def _derivation(
         for ref_id in ordered:
             cmp = full.get(ref_id, {}).get(comp)
             sk = sketch.get((ref_id, comp))
-            if cmp is not None:
+            if cmp is not None and cmp.pairs:
                 best_sim = max(best_sim, cmp.max_abs_cos(), cmp.max_ffn())
-            elif sk is not None:
+                report.similarity_compared.setdefault(comp, []).append(ref_id)
+            elif sk is not None and sk["slot_n"]:
                 best_sim = max(best_sim, abs(sk["slot_mean"]))
+                report.similarity_compared.setdefault(comp, []).append(ref_id)
             if (comp, ref_id) in reused_full:
                 continue
             d = _judge(comp, ref_id, cmp, sk, full)
@@ -984,6 +989,7 @@ def _record_checked(graph: ModelGraph, report: WeightReport, comp_nodes: dict[st
         graph.node(node_id).attributes["weights_checked"] = {
             "references_compared": compared,
             "max_similarity": report.max_similarity.get(comp, 0.0),
+            "similarity_compared": sorted(report.similarity_compared.get(comp, [])),
             "statistic": "max |same-basis cosine| or FFN agreement (sketch cosine when weights are not local)",
             "note": "no reference matched; absence of a match is not proof of independence" if compared
             else "no reference fingerprints available: nothing was compared",
