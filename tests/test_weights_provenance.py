@@ -312,3 +312,18 @@ def test_weights_not_on_this_machine_are_a_scan_issue(world: dict) -> None:
     assert report.fingerprints == []
     assert any("not available locally" in i.problem and "2 tensors" in i.problem for i in report.issues)
     assert _provenance_edges(graph) == []
+
+
+def test_a_few_shared_rows_need_review_not_a_fail(world: dict) -> None:
+    """Rows never trained since a shared-seed initialisation can coincide: 2% of the rows is
+    reported for review (confidence below 0.9), not as proven reuse."""
+    b = wf.base_model(14)
+    name = "model.embed_tokens.weight"
+    emb = b[name][1].copy()
+    emb[-20:] = world["a"][name][1][-20:]
+    b[name] = ("F32", emb)
+    graph, _ = _scan(world, "few-rows", b)
+    edges = _provenance_edges(graph)
+    assert len(edges) == 1 and edges[0].relation == Relation.REUSES_WEIGHTS_OF
+    assert edges[0].confidence < 0.9
+    assert edges[0].evidence[0].detail["row_matches"] == {name: 20}

@@ -10,7 +10,9 @@ technical fail, lower confidence as review):
 - `reuses_weights_of`: `weights:<model>#<component>` -> `model:<reference id>`. Tensors of the
   component are identical to the reference's (raw bytes, or after rounding to bf16), or rows of
   its 2-D tensors are. Evidence lists the tensor names and counts ("vision_tower: 24 of 24
-  indexed tensors identical to org/name"). Confidence 0.99 (tensor hashes) or 0.95 (rows only).
+  indexed tensors identical to org/name"). Confidence 0.99 (tensor hashes), 0.95 (rows only,
+  at least half of a tensor's rows) or 0.6 (a few rows only: they may be untrained rows left
+  from a shared-seed initialisation, so a reviewer decides).
   Attributes: `method: "hash"`, `component`, `matched_tensors`, `indexed_tensors`,
   `matched_params`, `param_share`, `raw_matches`, `canonical_matches`, `row_matches`.
 - `finetune_of` / `derived_from` with `attributes.method == "weight-similarity"`: large 2-D
@@ -94,6 +96,9 @@ SKETCH_DERIVED = 0.10
 SKETCH_Z = 8.0
 FINETUNE_MEDIAN = 0.5
 MIN_COMPARE_ELEMENTS = 4096
+ROWS_MAJORITY = 0.5
+ROWS_CONFIDENT = 0.95
+ROWS_FEW_CONFIDENCE = 0.6
 MAX_LOG_BYTES = 16 * 1024 * 1024
 
 
@@ -120,6 +125,7 @@ class ReuseMatch:
     matched_params: int
     component_params: int
     row_matches: dict[str, int] = field(default_factory=dict)  # target tensor -> rows found
+    row_share: float = 0.0  # the largest share of a tensor's informative rows found
     confidence: float = 0.99
 
 
@@ -483,9 +489,12 @@ def _exact_reuse(
                 continue
             m = grouped.setdefault((fp.component, ref), _new_match(fp.component, ref, indexed_by_comp))
             m.row_matches[tname] = count
+            m.row_share = max(m.row_share, count / n_rows if n_rows else 0.0)
     for (comp, ref), m in sorted(grouped.items()):
         if not m.tensors:
-            m.confidence = 0.95
+            # Rows only. Most rows kept (vocabulary expansion, pruning): reuse. A few rows only
+            # can be rows never trained since a shared-seed initialisation (unused tokens).
+            m.confidence = ROWS_CONFIDENT if m.row_share >= ROWS_MAJORITY else ROWS_FEW_CONFIDENCE
         report.reuse.append(m)
         info = store.reference(ref)
         target = _reference_node(graph, info or ref)
