@@ -92,3 +92,24 @@ def test_store_of_another_layout_version_is_refused(tmp_path: Path) -> None:
         ReferenceStore(db)
     res = CliRunner().invoke(cli, ["fingerprint", "list", "--db", str(db)])
     assert res.exit_code != 0 and "layout version 99" in res.output
+
+
+def test_add_from_a_hugging_face_cache_repository_folder(tmp_path: Path) -> None:
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    repo = tmp_path / "hub" / "models--org--cached"
+    blobs = repo / "blobs"
+    snap = repo / "snapshots" / commit
+    wf.save(wf.base_model(2), tmp_path / "src")
+    blobs.mkdir(parents=True)
+    snap.mkdir(parents=True)
+    for f in ("model.safetensors", "config.json"):
+        (blobs / f"blob-{f}").write_bytes((tmp_path / "src" / f).read_bytes())
+        (snap / f).symlink_to(blobs / f"blob-{f}")
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit)
+    db = tmp_path / "c.sqlite"
+    res = CliRunner().invoke(cli, ["fingerprint", "add", str(repo), "--id", "org/cached", "--db", str(db), "-q"])
+    assert res.exit_code == 0, res.output
+    with ReferenceStore(db) as store:
+        info = store.reference("org/cached")
+        assert info is not None and info.revision == commit and info.local_path == str(snap.resolve())

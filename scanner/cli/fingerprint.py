@@ -78,7 +78,10 @@ def fingerprint() -> None:
 def add(source: Path, ref_id: str, revision: str | None, db_path: Path | None, keep_path: bool,
         licence: str | None, quiet: bool) -> None:
     """Fingerprint the safetensors weights in SOURCE (a model directory, a Hugging Face cache
-    snapshot directory, or one .safetensors file) and store them as reference ID."""
+    snapshot directory or repository folder `models--ORG--NAME`, or one .safetensors file) and
+    store them as reference ID."""
+    source, cached_revision = _resolve_cache_repo(source)
+    revision = revision or cached_revision
     try:
         ckpt = open_checkpoint(source)
     except SafetensorsError as exc:
@@ -100,6 +103,25 @@ def add(source: Path, ref_id: str, revision: str | None, db_path: Path | None, k
         where = store.path
     excluded = len(fps) - info.tensor_count
     click.echo(f"added {ref_id}: {info.tensor_count} tensors indexed ({excluded} constant, tiny or buffer tensors left out) in {where}")
+
+
+def _resolve_cache_repo(source: Path) -> tuple[Path, str | None]:
+    """A Hugging Face cache repository folder (`models--org--name`) stands for the snapshot its
+    `refs/main` points at (else its only snapshot); the commit is the revision."""
+    snapshots = source / "snapshots"
+    if not source.is_dir() or not snapshots.is_dir():
+        return source, None
+    ref = source / "refs" / "main"
+    if ref.is_file():
+        commit = ref.read_text(encoding="utf-8").strip()
+        if (snapshots / commit).is_dir():
+            return snapshots / commit, commit
+    found = sorted(p for p in snapshots.iterdir() if p.is_dir())
+    if len(found) == 1:
+        return found[0], found[0].name
+    raise click.ClickException(
+        f"{source}: {len(found)} snapshots and no usable refs/main; give the snapshot directory itself"
+    )
 
 
 @fingerprint.command("list")
