@@ -134,6 +134,7 @@ def main() -> None:
             path = args.workdir / f"bench-{size:g}g.safetensors"
             count = generate(path, want)
             actual = path.stat().st_size
+            os.sync()  # no writeback of the fresh file during the measurements
             read_bandwidth(path)  # warm the page cache
             # Alternate the two measurements and keep the best of each: on a shared machine the
             # other load comes and goes, and the best round is the closest to the hardware.
