@@ -143,13 +143,20 @@ def _token_offsets(lower: str) -> tuple[np.ndarray, np.ndarray, bool]:
     if not lower:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, False
-    cp = np.frombuffer(lower.encode("utf-32-le"), dtype=np.uint32)
+    ascii_only = lower.isascii()
+    if ascii_only:
+        cp = np.frombuffer(lower.encode("ascii"), dtype=np.uint8)
+    else:
+        cp = np.frombuffer(lower.encode("utf-32-le"), dtype=np.uint32)
     word = ((cp >= 97) & (cp <= 122)) | ((cp >= 48) & (cp <= 57))
-    cjk = ((cp >= 0x3400) & (cp <= 0x9FFF)) | ((cp >= 0xAC00) & (cp <= 0xD7AF)) | ((cp >= 0xF900) & (cp <= 0xFAFF))
-    padded = np.concatenate([[False], word, [False]])
-    edges = np.diff(padded.astype(np.int8))
+    padded = np.zeros(len(word) + 2, dtype=np.int8)
+    padded[1:-1] = word
+    edges = np.diff(padded)
     w_start = np.nonzero(edges == 1)[0]
     w_end = np.nonzero(edges == -1)[0]
+    if ascii_only:
+        return w_start, w_end, False
+    cjk = ((cp >= 0x3400) & (cp <= 0x9FFF)) | ((cp >= 0xAC00) & (cp <= 0xD7AF)) | ((cp >= 0xF900) & (cp <= 0xFAFF))
     if cjk.any():
         c = np.nonzero(cjk)[0]
         starts = np.concatenate([w_start, c])

@@ -178,7 +178,7 @@ def find_texts(index: SpdxIndex, tokens: Tokens, max_matches: int = 6) -> list[T
     doc_pos = doc_order[np.repeat(doc_first[post_u], reps) + offs].astype(np.int64)
     entry = np.repeat(post_entry, reps).astype(np.int64)
     lic_pos = np.repeat(lic_of_post, reps)
-    order = np.lexsort((doc_pos, entry))
+    order = np.argsort(entry * (len(tokens) + 1) + doc_pos)  # by entry, then document position
     entry_s, doc_s, lic_s = entry[order], doc_pos[order], lic_pos[order]
     bounds = np.searchsorted(entry_s, shortlist), np.searchsorted(entry_s, shortlist, side="right")
     pairs = {int(e): (doc_s[a:b], lic_s[a:b]) for e, a, b in zip(shortlist, *bounds)}
