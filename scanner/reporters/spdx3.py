@@ -7,7 +7,9 @@ runtime needs `dependsOn`. Every package has exactly one `hasConcludedLicense` a
 `hasDeclaredLicense` relationship (the AI profile's conformance rule); a licence off the SPDX list
 is a `LicenseRef-` with its text's location in `simplelicensing_customIdToUri`. Findings are
 `review` annotations. Ids are IRIs derived from the document UUID and node ids, so output is
-stable. Checked against the SPDX 3.0.1 JSON schema and the SPDX Python bindings in the tests.
+stable. Element ids are written as `@id` (the context maps `spdxId` to it) and the no-assertion
+licence as its full IRI: those are the forms both the pinned SPDX 3.0.1 JSON schema and the SPDX
+project's Python bindings accept, and the tests check the output with both.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from scanner.reporters.interface import Reporter, ReportOptions
 
 CONTEXT = "https://spdx.org/rdf/3.0.1/spdx-context.jsonld"
 SPEC_VERSION = "3.0.1"
-NO_ASSERTION_LICENCE = "expandedlicensing_NoAssertionLicense"
+NO_ASSERTION_LICENCE = "https://spdx.org/rdf/3.0.1/terms/ExpandedLicensing/NoAssertionLicense"
 
 #: graph relation → (SPDX 3 relationship type, True when SPDX reads it upstream → dependent)
 RELATIONSHIPS: dict[str, tuple[str, bool]] = {
@@ -70,14 +72,14 @@ class Spdx3Document:
     def add(self, element: dict[str, Any]) -> str:
         element.setdefault("creationInfo", self.ci)
         self.graph.append(element)
-        if "spdxId" in element:
-            self.elements.append(element["spdxId"])
-        return element.get("spdxId", "")
+        if "@id" in element:
+            self.elements.append(element["@id"])
+        return element.get("@id", "")
 
     def supplier(self, name: str) -> str:
         if name not in self.suppliers:
             self.suppliers[name] = self.add(
-                {"type": "Organization", "spdxId": self.iri("organization", name), "name": plain(name, 200)}
+                {"type": "Organization", "@id": self.iri("organization", name), "name": plain(name, 200)}
             )
         return self.suppliers[name]
 
@@ -89,7 +91,7 @@ class Spdx3Document:
         if expression not in self.licences:
             element: dict[str, Any] = {
                 "type": "simplelicensing_LicenseExpression",
-                "spdxId": self.iri("licence", expression),
+                "@id": self.iri("licence", expression),
                 "simplelicensing_licenseExpression": expression,
             }
             if info.spdx_id is None:
@@ -107,7 +109,7 @@ class Spdx3Document:
         key = f"{source}|{rtype}|{'|'.join(targets)}"
         element: dict[str, Any] = {
             "type": "Relationship",
-            "spdxId": self.iri("relationship", key),
+            "@id": self.iri("relationship", key),
             "from": source,
             "relationshipType": rtype,
             "to": targets,
@@ -133,8 +135,8 @@ def build_document(result: ScanResult) -> dict[str, Any]:
             "createdUsing": [tool],
         }
     )
-    doc.add({"type": "SoftwareAgent", "spdxId": agent, "name": "sovscan"})
-    doc.add({"type": "Tool", "spdxId": tool, "name": f"sovscan {result.tool_version}"})
+    doc.add({"type": "SoftwareAgent", "@id": agent, "name": "sovscan"})
+    doc.add({"type": "Tool", "@id": tool, "name": f"sovscan {result.tool_version}"})
 
     ids: dict[str, str] = {}
     for node in nodes:
@@ -162,7 +164,7 @@ def build_document(result: ScanResult) -> dict[str, Any]:
         doc.add(
             {
                 "type": "Annotation",
-                "spdxId": doc.iri("annotation", finding.id + "|" + finding.node),
+                "@id": doc.iri("annotation", finding.id + "|" + finding.node),
                 "annotationType": "review",
                 "subject": ids[finding.node],
                 "statement": plain(f"[{finding.criterion}/{state}] {finding.rule}: {finding.message}"),
@@ -174,7 +176,7 @@ def build_document(result: ScanResult) -> dict[str, Any]:
     doc_id = doc.iri("document", result.target.ref)
     document = {
         "type": "SpdxDocument",
-        "spdxId": doc_id,
+        "@id": doc_id,
         "creationInfo": doc.ci,
         "name": plain(f"sovscan report for {result.target.ref}", 300),
         "comment": plain(
@@ -196,7 +198,7 @@ def _package(doc: Spdx3Document, node: dict[str, Any]) -> str:
     )
     element: dict[str, Any] = {
         "type": spdx_type,
-        "spdxId": doc.iri(kind, node["id"]),
+        "@id": doc.iri(kind, node["id"]),
         "name": plain(node_name(node), 400),
         "software_primaryPurpose": _PURPOSE.get(kind, "other"),
     }
