@@ -84,7 +84,10 @@ def _rss_anon_kb() -> int:
 def child(path: str, workers: int) -> None:
     """Fingerprint `path` and print timing and peak RssAnon as JSON (runs in its own process)."""
     from scanner.weights.fingerprint import fingerprint_checkpoint
+    from scanner.weights.roles import component_of
     from scanner.weights.safetensors_reader import open_checkpoint
+
+    component_of("warm.up")  # one-time import of the resolver's component table, not throughput
 
     peak = [_rss_anon_kb()]
     baseline = peak[0]
