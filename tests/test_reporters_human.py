@@ -179,7 +179,7 @@ def test_large_graph_layout_is_readable() -> None:
         for x2, y2 in boxes[i + 1 :]:
             assert abs(x1 - x2) >= BOX_W or abs(y1 - y2) >= BOX_H, "boxes overlap"
     names = re.findall(r'class="g-name">([^<]*)<', svg)
-    assert names and max(len(n) for n in names) <= 24
+    assert names and max(len(n) for n in names) <= 21
     titles = re.findall(r'<g class="g-node[^"]*" data-node="([^"]+)"><title>([^<]*)<', svg)
     assert len(titles) == 60 and all(t.startswith(nid) for nid, t in titles)
     depth_layers = layers(nodes, graph["edges"], graph["root"])

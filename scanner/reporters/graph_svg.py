@@ -10,6 +10,7 @@ is XML-escaped here, because the result is inserted into the HTML as markup.
 
 from __future__ import annotations
 
+import unicodedata
 from collections import deque
 from dataclasses import dataclass
 from html import escape
@@ -26,6 +27,9 @@ ROW_GAP = 54
 LAYER_HEAD = 22
 PER_ROW = max(1, (WIDTH - 2 * PAD + GAP_X) // (BOX_W + GAP_X))
 LEGEND_H = 64
+#: Characters that fit in a box (bold 12.5px name, 11px meta line), checked in the browser test.
+NAME_CHARS = 21
+META_CHARS = 27
 
 #: The review's home country: its nodes are drawn green; others get a colour per country.
 HOME_COUNTRY = "KR"
@@ -95,8 +99,28 @@ def node_status(findings: Iterable[Any]) -> dict[str, str]:
     return status
 
 
-def truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def truncate(text: str, limit: int, middle: bool = True) -> str:
+    """Shorten to `limit` characters; from the middle by default, because ids differ at their
+    ends (`org/model-7b` vs `org/model-70b`)."""
+    if len(text) <= limit:
+        return text
+    if not middle:
+        return text[: limit - 1] + "…"
+    head = (limit - 1) // 2
+    return text[:head] + "…" + text[len(text) - (limit - 1 - head) :]
+
+
+def text_width(text: str, size: float = 11.0) -> float:
+    """Rough rendered width: CJK and other wide characters take about a full em, Latin ~0.6 em."""
+    return sum(size if unicodedata.east_asian_width(ch) in ("W", "F") else size * 0.62 for ch in text)
+
+
+def node_label(node: dict[str, Any]) -> str:
+    """A weights component is shown by its component name (its model is the box above it)."""
+    attrs = node.get("attributes") or {}
+    if node.get("kind") == "weights" and attrs.get("component"):
+        return str(attrs["component"])
+    return str(node.get("name") or node["id"])
 
 
 def render_svg(
@@ -191,7 +215,7 @@ def render_svg(
         state = status.get(nid, "ok")
         colour, width = OUTLINE[state]
         dash = "" if node.get("resolved", True) else ' stroke-dasharray="5 3"'
-        name = str(node.get("name") or nid)
+        name = node_label(node)
         kind = str(node.get("kind", ""))
         line2 = " · ".join(x for x in (kind, country or "?", str(node.get("licence") or "—")) if x)
         tip_lines = [
@@ -214,8 +238,8 @@ def render_svg(
             f'<g class="g-node{target}" data-node="{escape(nid)}"><title>{escape(chr(10).join(tip_lines))}</title>'
             f'<rect x="{p.x}" y="{p.y}" width="{BOX_W}" height="{BOX_H}" rx="6" fill="{fill}" '
             f'stroke="{colour}" stroke-width="{width + (1 if nid == root else 0)}"{dash}/>'
-            f'<text x="{p.x + 8}" y="{p.y + 19}" class="g-name">{escape(truncate(name, 24))}</text>'
-            f'<text x="{p.x + 8}" y="{p.y + 36}" class="g-meta">{escape(truncate(line2, 30))}</text></g>'
+            f'<text x="{p.x + 8}" y="{p.y + 19}" class="g-name">{escape(truncate(name, NAME_CHARS))}</text>'
+            f'<text x="{p.x + 8}" y="{p.y + 36}" class="g-meta">{escape(truncate(line2, META_CHARS, middle=False))}</text></g>'
         )
     parts.append("</g>")
     parts.append(_legend(legend_y, fills, nodes, _))
@@ -254,7 +278,7 @@ def _legend(y: int, fills: dict[str, str], nodes: dict[str, dict[str, Any]], _: 
     out = [f'<g class="g-legend"><text x="{PAD}" y="{y + 14}" class="g-layer">{escape(legend)}</text>']
     x, row_y = PAD, y + 24
     for label, fill, stroke, width in items:
-        w = 34 + 8 * len(label)
+        w = 44 + int(text_width(label))
         if x + w > WIDTH - PAD:
             x, row_y = PAD, row_y + 22
         out.append(
@@ -262,8 +286,9 @@ def _legend(y: int, fills: dict[str, str], nodes: dict[str, dict[str, Any]], _: 
             f'<text x="{x + 28}" y="{row_y + 12}" class="g-meta">{escape(label)}</text>'
         )
         x += w
-    x += 10
     flow = _("Weights flow (inherited)")
+    if x + 50 + text_width(flow) > WIDTH - PAD:
+        x, row_y = PAD, row_y + 22
     out.append(
         f'<path d="M{x},{row_y + 7} L{x + 34},{row_y + 7}" stroke="#c62828" stroke-width="1.8" marker-end="url(#arrow-red)"/>'
         f'<text x="{x + 42}" y="{row_y + 12}" class="g-meta">{escape(flow)}</text>'
