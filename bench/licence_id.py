@@ -262,10 +262,8 @@ def markdown(ours: dict, theirs: dict | None, ours_sub: dict) -> str:
     rows = ["| slice | files | sovscan exact | sovscan all found | sovscan on ScanCode's files (exact) | ScanCode exact | ScanCode all found |",
             "|---|---:|---:|---:|---:|---:|---:|"]
     keys = sorted(ours)
-    totals = [0, 0, 0]
     for key in keys:
         n, f, e = ours[key]
-        totals = [totals[0] + n, totals[1] + f, totals[2] + e]
         sub = ours_sub.get(key, [0, 0, 0])
         sc = theirs.get(key) if theirs else None
         label = f"{key[0]} / {key[1]}"
@@ -275,7 +273,19 @@ def markdown(ours: dict, theirs: dict | None, ours_sub: dict) -> str:
             + (f"{_pct(sc[2], sc[0])} ({sc[0]}) | {_pct(sc[1], sc[0])} |" if sc else "- | - |")
             + ("" if what == "exact" else " ← none: exact = clean")
         )
-    rows.append(f"| **all** | {totals[0]} | {_pct(totals[2], totals[0])} | {_pct(totals[1], totals[0])} | | | |")
+    def total(stats: dict | None, category: str | None = None) -> list[int]:
+        out = [0, 0, 0]
+        for key, (n, f, e) in (stats or {}).items():
+            if category is None or key[0] == category:
+                out = [out[0] + n, out[1] + f, out[2] + e]
+        return out
+
+    for label, cat in (("all variants", "variant"), ("**all**", None)):
+        o, sub, sc = total(ours, cat), total(ours_sub, cat), total(theirs, cat)
+        rows.append(
+            f"| {label} | {o[0]} | {_pct(o[2], o[0])} | {_pct(o[1], o[0])} | {_pct(sub[2], sub[0])} ({sub[0]}) | "
+            + (f"{_pct(sc[2], sc[0])} ({sc[0]}) | {_pct(sc[1], sc[0])} |" if theirs else "- | - |")
+        )
     return "\n".join(rows)
 
 

@@ -324,3 +324,19 @@ def test_apache_with_an_appended_disclaimer_is_modified_not_a_second_licence(ind
     # InternLM's LICENSE is Apache-2.0 followed by a BSD-style warranty disclaimer paragraph
     [m] = identify_text((licence_texts / "internlm-repo-license.txt").read_text(encoding="utf-8"))
     assert m.id == "Apache-2.0" and m.modified and m.extra == ((203, 212),)
+
+
+def test_standard_licence_header_in_code(index) -> None:
+    code = (
+        "# Copyright 2024 Example Corp.\n#\n"
+        "# Licensed under the Apache License, Version 2.0 (the \"License\");\n"
+        "# you may not use this file except in compliance with the License.\n"
+        "# You may obtain a copy of the License at\n#\n#     http://www.apache.org/licenses/LICENSE-2.0\n#\n"
+        "# Unless required by applicable law or agreed to in writing, software\n"
+        "# distributed under the License is distributed on an \"AS IS\" BASIS,\n"
+        "# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.\n"
+        "# See the License for the specific language governing permissions and\n"
+        "# limitations under the License.\n\"\"\"A module.\"\"\"\nimport os\n"
+    )
+    [m] = identify_text(code)
+    assert (m.id, m.matcher, m.span) == ("Apache-2.0", "spdx-header", (3, 13))

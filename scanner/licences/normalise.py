@@ -189,7 +189,7 @@ def tokenise(text: str, drop_copyright: bool = True) -> Tokens:
             idx = np.nonzero(keep)[0]
             words = [words[i] for i in idx]
             starts, ends = starts[idx], ends[idx]
-    if _SPELLING_KEYS.intersection(words):
+    if "licenc" in lower and _SPELLING_KEYS.intersection(words):
         words = [_SPELLING.get(w, w) for w in words]
     return Tokens(text=text, words=words, starts=starts.tolist(), ends=ends.tolist())
 
