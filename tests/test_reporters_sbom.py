@@ -95,6 +95,18 @@ def test_spdx2_lineage_and_licence_refs(tmp_path: Path) -> None:
     assert any(a.annotation_comment.startswith("[technical/fail]") for a in doc.annotations)
 
 
+def test_spdx2_tag_value_cannot_be_injected_from_a_card(tmp_path: Path) -> None:
+    from spdx_tools.spdx.parser.parse_anything import parse_file
+
+    payload = "</text>\nPackageName: injected\nSPDXID: SPDXRef-evil\n<text>"
+    path = tmp_path / "report.spdx"
+    path.write_bytes(render("spdx", samples.disqualified(payload=payload)))
+    document = parse_file(str(path))
+    assert len(document.packages) == len(samples.disqualified().graph["nodes"])
+    assert not any(p.spdx_id == "SPDXRef-evil" for p in document.packages)
+    assert any("PackageName: injected" in p.name for p in document.packages)  # kept, as text
+
+
 # -- SPDX 3.0.1 -------------------------------------------------------------------------------
 
 

@@ -173,6 +173,9 @@ def purl(node: dict[str, Any]) -> str | None:
 
 
 def plain(text: Any, limit: int = 2000) -> str:
-    """A single-line string without control characters, for fields that are not free text."""
-    value = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", "" if text is None else str(text))
+    """One line of text for a document field: control characters dropped, line breaks folded,
+    and the tag-value `<text>`/`</text>` delimiters defused (a card could otherwise close the
+    field and inject its own SPDX tags). Scan data is untrusted in every format."""
+    value = re.sub(r"[\x00-\x1f\x7f]+", " ", "" if text is None else str(text))
+    value = re.sub(r"(?i)<(/?)text>", r"[\1text]", " ".join(value.split()))
     return value if len(value) <= limit else value[: limit - 1] + "…"

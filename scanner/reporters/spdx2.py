@@ -106,8 +106,8 @@ def build_document(result: ScanResult) -> Document:
             text += " The full text is not reproduced here."
             extracted[info.ref] = ExtractedLicensingInfo(
                 license_id=info.ref,
-                extracted_text=text,
-                license_name=info.name,
+                extracted_text=plain(text, 4000),
+                license_name=plain(info.name, 300),
                 cross_references=[info.url] if info.url.startswith(("http://", "https://")) else [],
                 comment="Not on the SPDX licence list; identified by sovscan's licence knowledge base."
                 if info.facts_summary
