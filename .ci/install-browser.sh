@@ -1,8 +1,9 @@
 #!/bin/sh
-# Install headless Chromium for tests/test_browser_html.py (Debian package `chromium`).
-# Idempotent: does nothing when /usr/bin/chromium is already there.
+# Install headless Chromium and a Korean font for tests/test_browser_html.py and
+# docs/make_screenshot.py (Debian packages `chromium`, `fonts-noto-cjk`).
+# Idempotent: does nothing when both are already there.
 set -eu
-if [ -x /usr/bin/chromium ]; then
+if [ -x /usr/bin/chromium ] && fc-list :lang=ko 2>/dev/null | grep -q .; then
     exit 0
 fi
 SUDO=""
