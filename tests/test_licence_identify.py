@@ -340,3 +340,11 @@ def test_standard_licence_header_in_code(index) -> None:
     )
     [m] = identify_text(code)
     assert (m.id, m.matcher, m.span) == ("Apache-2.0", "spdx-header", (3, 13))
+
+
+def test_identify_is_registered_under_sovscan_licences(index, licence_texts: Path) -> None:
+    from scanner.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["licences", "identify", str(licence_texts / "llama3.3.txt")])
+    assert result.exit_code == 0, result.output
+    assert "llama3.3" in result.output and "version 3.3" in result.output

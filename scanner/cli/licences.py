@@ -9,6 +9,7 @@ import textwrap
 import click
 
 from scanner.cli.exit_codes import ExitCode
+from scanner.cli.licences_identify import identify
 
 # Short flags for the table, in vocabulary order (control-relevant first in the vocabulary).
 _FLAGS = {
@@ -238,3 +239,6 @@ def _render(value) -> str:
 def _wrap(text: str, indent: str) -> list[str]:
     return textwrap.wrap(text, width=100, initial_indent=indent, subsequent_indent=indent + "  ",
                          break_on_hyphens=False, break_long_words=False) or [indent]
+
+
+licences.add_command(identify)
