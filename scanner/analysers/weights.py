@@ -582,18 +582,31 @@ def _sketch_scores(
         for st in store.tensors(role=role):
             if st.sketch is not None:
                 stored[(st.component, st.role, st.shape)].append(st)
+    # One matrix of unit sketches per (component, role, shape): a target tensor is scored
+    # against every stored tensor of its kind with one matrix-vector product.
+    stacked: dict[tuple[str, str, tuple[int, ...]], np.ndarray] = {}
+    for key, sts in stored.items():
+        m = np.stack([st.sketch.astype(np.float64) for st in sts])  # type: ignore[union-attr]
+        norms = np.linalg.norm(m, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        stacked[key] = m / norms
     acc: dict[tuple[str, str], dict[str, list[float]]] = defaultdict(lambda: {"best": [], "slot": []})
     for fp in targets:
-        cands = stored.get((fp.component, fp.role, fp.shape), [])
-        per_ref: dict[str, list[StoredTensor]] = defaultdict(list)
-        for st in cands:
-            per_ref[st.ref].append(st)
-        for ref, sts in per_ref.items():
-            cos = [compare.cosine(fp.sketch.astype(np.float64), st.sketch.astype(np.float64)) for st in sts]
-            acc[(ref, fp.component)]["best"].append(max(cos, key=abs))
-            for st, c in zip(sts, cos):
-                if st.name == fp.name:
-                    acc[(ref, fp.component)]["slot"].append(c)
+        key = (fp.component, fp.role, fp.shape)
+        sts = stored.get(key, [])
+        if not sts:
+            continue
+        t = fp.sketch.astype(np.float64)  # type: ignore[union-attr]
+        tn = float(np.linalg.norm(t))
+        cos = stacked[key] @ (t / tn) if tn else np.zeros(len(sts))
+        best: dict[str, float] = {}
+        for st, c in zip(sts, cos.tolist()):
+            if st.ref not in best or abs(c) > abs(best[st.ref]):
+                best[st.ref] = c
+            if st.name == fp.name:
+                acc[(st.ref, fp.component)]["slot"].append(c)
+        for ref, c in best.items():
+            acc[(ref, fp.component)]["best"].append(c)
     out: dict[tuple[str, str], dict[str, float]] = {}
     k = len(sketch_positions(1 << 30))
     for key, lists in acc.items():
