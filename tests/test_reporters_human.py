@@ -145,7 +145,7 @@ def test_hostile_strings_are_neutralised_in_markdown() -> None:
     outside_code = re.sub(r"```.*?```", "", text, flags=re.S)
     outside_code = re.sub(r"`[^`]*`", "", outside_code)
     assert "<script" not in outside_code and "<img" not in outside_code
-    assert "&lt;script&gt;alert\\(1\\)&lt;/script&gt;" in outside_code
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in outside_code
     # payloads in excerpts stay verbatim but inside fenced code blocks
     assert "model_type: qwen2_5_vl <script>alert(1)</script>" in text
     for line in text.splitlines():
@@ -161,8 +161,18 @@ def test_markdown_tables_survive_pipes_and_newlines() -> None:
     }))
     text = md(evil)
     row = next(line for line in text.splitlines() if line.startswith("| Technical |"))
-    assert row.endswith("|") and "\\|" in row and "\\# heading" in row
+    assert row.endswith("|") and "\\|" in row and "# heading - item" in row
     assert "\n# heading" not in text
+
+
+def test_markdown_escapes_block_starts_and_ordered_lists() -> None:
+    from scanner.reporters.templating import md_inline
+
+    assert md_inline("# title") == "\\# title"
+    assert md_inline("1. first") == "1\\. first"
+    assert md_inline("- item") == "\\- item"
+    assert md_inline("a_b *c* [x](y) <b>") == "a\\_b \\*c\\* \\[x\\](y) &lt;b&gt;"
+    assert md_inline("tech.foreign-architecture") == "tech.foreign-architecture"
 
 
 def test_large_graph_layout_is_readable() -> None:

@@ -17,7 +17,10 @@ from scanner.reporters.i18n import translations
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~<>])")
+#: Characters that only start a block (heading, list, quote, image) at the beginning of a value.
+_MD_LEADING = re.compile(r"^([#+!-])")
+_MD_ORDERED = re.compile(r"^(\d+)([.)])")
 
 
 def md_inline(value: object) -> str:
@@ -26,11 +29,11 @@ def md_inline(value: object) -> str:
     HTML metacharacters become entities (GitHub would otherwise render `<img onerror=...>`),
     Markdown punctuation is backslash-escaped, and line breaks are folded so a value can neither
     end a table row nor start a heading or list."""
-    text = "" if value is None else str(value)
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-    text = _MD_SPECIAL.sub(r"\\\1", text.replace("&gt;", "\x00"))
-    text = text.replace("\x00", "&gt;")
-    return " ".join(text.split())
+    text = " ".join(("" if value is None else str(value)).split())
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    text = _MD_LEADING.sub(r"\\\1", text)
+    text = _MD_ORDERED.sub(r"\1\\\2", text)
+    return text.replace("&", "&amp;").replace("\\<", "&lt;").replace("\\>", "&gt;")
 
 
 def md_fence(value: object, info: str = "text") -> str:
