@@ -166,3 +166,16 @@ def test_reinitialised_real_architecture_is_independent(real: dict) -> None:
     assert node.attributes["weights_signals"]["norms_eq_1"] == 1.0
     # The LayerNorm trap on real weights: all-ones norms look "similar", and it is never an edge.
     assert graph.node("model:reinit").attributes["norm_only_similarity"]["cosine"][REF] > 0.9
+
+
+def test_two_copied_real_layers_are_found_by_hash(real: dict) -> None:
+    """Partial reuse vanishes in whole-model averages; the hashes localise it."""
+    t = _reinit(real["tensors"], seed=2)
+    for n, v in real["tensors"].items():
+        if n.startswith(("encoder.layer.0.", "encoder.layer.1.")):
+            t[n] = v
+    graph = _scan(real, "two-layers", t)
+    reuse = [e for e in graph.edges() if e.relation == Relation.REUSES_WEIGHTS_OF]
+    assert len(reuse) == 1
+    names = {x["tensor"] for x in reuse[0].evidence[0].detail["tensors"]}
+    assert len(names) >= 12 and all(n.startswith(("encoder.layer.0.", "encoder.layer.1.")) for n in names)
