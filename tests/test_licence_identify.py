@@ -348,3 +348,16 @@ def test_identify_is_registered_under_sovscan_licences(index, licence_texts: Pat
     result = CliRunner().invoke(cli, ["licences", "identify", str(licence_texts / "llama3.3.txt")])
     assert result.exit_code == 0, result.output
     assert "llama3.3" in result.output and "version 3.3" in result.output
+
+
+def test_long_notices_file_is_read_in_windows(index, corpus: Path) -> None:
+    names = ["MIT", "Apache-2.0", "BSD-3-Clause", "GPL-3.0-only", "ISC", "Zlib", "MPL-2.0", "Unlicense"]
+    parts = [(corpus / "spdx" / f"{n}.txt").read_text(encoding="utf-8") for n in names]
+    text = "\n\n".join(parts * 8)  # ~530 kB: more than one window
+    assert len(text) > 500_000
+    found = identify_text(text)
+    ids = [m.id for m in found]
+    assert set(ids) == set(names)
+    assert len(found) == 8 * len(names)
+    starts = [m.start_line for m in found]
+    assert starts == sorted(starts) and len(set(starts)) == len(starts)

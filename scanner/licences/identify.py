@@ -10,7 +10,7 @@ is folded into the licence. Below the thresholds nothing is reported: unknown, n
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from scanner.licences.ai_rules import AiHit, find_ai
@@ -20,6 +20,8 @@ from scanner.licences.text_match import TextHit, find_texts
 
 #: An SPDX match mostly inside an AI licence's span is a quoted passage, unless it is whole.
 _INSIDE_AI = 0.5
+#: A notices file may carry dozens of licences; beyond this many per window the rest are dropped.
+_MAX_MATCHES = 200
 _WHOLE = 0.95
 _LEGAL_WORDS = frozenset(
     "shall must may license licensed permission permitted software use notice conditions condition "
@@ -186,13 +188,52 @@ def _ai_match(tokens: Tokens, hit: AiHit, includes: tuple[str, ...], modified_ba
     )
 
 
+#: Long files (third-party notices) are read in overlapping windows to bound memory; the overlap
+#: is longer than any licence text, so each licence is whole in at least one window.
+_WINDOW = 400_000
+_OVERLAP = 60_000
+
+
 def identify_text(text: str) -> list[LicenceMatch]:
     """Every licence found in `text` (file content), in document order; [] when unknown."""
+    if len(text) <= _WINDOW + _OVERLAP:
+        return _identify_window(text)
+    out: list[LicenceMatch] = []
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + _WINDOW + _OVERLAP)
+        if end < len(text):
+            nl = text.rfind("\n", start + _WINDOW, end)
+            end = nl + 1 if nl > start else end
+        line0 = text.count("\n", 0, start)
+        for m in _identify_window(text[start:end]):
+            shifted = replace(
+                m,
+                start_line=m.start_line + line0,
+                end_line=m.end_line + line0,
+                start_char=m.start_char + start,
+                end_char=m.end_char + start,
+                extra=tuple((a + line0, b + line0) for a, b in m.extra),
+            )
+            same = [o for o in out if o.id == shifted.id and o.start_char < shifted.end_char and shifted.start_char < o.end_char]
+            if not same:
+                out.append(shifted)
+            elif shifted.score > max(o.score for o in same):
+                out = [o for o in out if o not in same] + [shifted]
+        if end >= len(text):
+            break
+        nxt = text.find("\n", end - _OVERLAP)
+        start = nxt + 1 if 0 <= nxt < end else end - _OVERLAP
+    out.sort(key=lambda m: (m.start_char, m.id))
+    return out
+
+
+def _identify_window(text: str) -> list[LicenceMatch]:
     tokens = tokenise(text)
     if not tokens.words:
         return []
     ai_hits = find_ai(tokens)
-    text_hits = find_texts(spdx_index(), tokens)
+    text_hits = find_texts(spdx_index(), tokens, max_matches=_MAX_MATCHES)
 
     # policies printed inside their own licence are part of it
     present = {h.rule.key for h in ai_hits}

@@ -162,7 +162,8 @@ def find_texts(index: SpdxIndex, tokens: Tokens, max_matches: int = 6) -> list[T
     shortlist = np.nonzero((containment >= floor) & (per_entry >= 4))[0]
     if len(shortlist) == 0:
         return []
-    shortlist = shortlist[np.argsort(-containment[shortlist], kind="stable")][:_MAX_CANDIDATES]
+    cap = max(_MAX_CANDIDATES, len(tokens) // 100)  # long notices files hold many licences
+    shortlist = shortlist[np.argsort(-containment[shortlist], kind="stable")][:cap]
     is_short = np.zeros(len(index.entries), dtype=bool)
     is_short[shortlist] = True
     keep = is_short[post_entry]
