@@ -221,3 +221,17 @@ def test_sovscan_graph_with_unreadable_upstream_exits_3_and_reports_on_stderr(hu
     assert "Qwen/Qwen3-8B" in done.stderr and "server_error" in done.stderr
     quiet = run_sovscan(["graph", CHAIN[0], "--quiet"], hub_env, tmp_path)
     assert quiet.returncode == 3 and quiet.stderr == ""
+
+
+def test_exaone_gptq_real_front_matter_resolves_to_its_base(hub: HubServer, hub_env: dict, hub_root: Path) -> None:
+    build = _resolve("LGAI-EXAONE/EXAONE-4.0-32B-GPTQ")
+    g = build.graph
+    [edge] = [e for e in g.out_edges("model:LGAI-EXAONE/EXAONE-4.0-32B-GPTQ") if e.relation == Relation.QUANTIZED_OF]
+    assert edge.target == "model:LGAI-EXAONE/EXAONE-4.0-32B" and edge.confidence == pytest.approx(0.95)
+    assert any(e.key == "base_model" and e.line == 2 for e in edge.evidence)
+    assert any(e.key == "tags (Hub)" for e in edge.evidence)  # the Hub's base_model:quantized: tag agrees
+    base = g.node("model:LGAI-EXAONE/EXAONE-4.0-32B")
+    assert base.resolved and base.attributes["revision"] == _sha(hub_root, "LGAI-EXAONE/EXAONE-4.0-32B")
+    assert base.attributes["declared_licence"] == "other" and base.attributes["licence_name"] == "exaone"
+    tok = g.node("tokenizer:LGAI-EXAONE/EXAONE-4.0-32B")
+    assert tok.attributes["families"] == []  # EXAONE's own tokens on EXAONE's own model: no claim

@@ -229,3 +229,15 @@ def test_range_prefix_is_kept_for_offline_runs(hub: HubServer, hub_env: dict, mo
 
     claims = {(c.upstream_id, str(c.relation)) for c in lineage_claims(cached, None, None)}
     assert ("acme-test/Qwen3-8B-ko-distill", "quantized_of") in claims
+
+
+def test_real_recorded_model_info_is_served_and_parsed(hub: HubServer, hub_env: dict, fixtures: Path) -> None:
+    """The unmodified recorded `/api/models/google-bert/bert-base-uncased` response, through the client."""
+    import json
+
+    real = json.loads((fixtures / "_api_models_google-bert__bert-base-uncased.real.json").read_text())
+    src = HubSource("google-bert/bert-base-uncased")
+    assert src.revision == real["sha"] == "86b5e0934494bd15c9632b12f734a8a67f723594"
+    assert src.hub_info["cardData"]["license"] == "apache-2.0"
+    assert "dataset:bookcorpus" in src.hub_info["tags"]
+    assert src.hub_info["safetensors"] == {"parameters": {"F32": 110106428}, "total": 110106428}
