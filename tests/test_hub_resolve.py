@@ -198,7 +198,7 @@ def test_tokenizer_code_remote_code_and_packages(hub: HubServer, hub_env: dict) 
     assert family.target == "tokenizer:Qwen/Qwen2.5-7B" and family.confidence == pytest.approx(0.3)
     assert not chain.node(family.target).resolved and chain.node(family.target).attributes["reference_only"]
     own = chain.node("tokenizer:Qwen/Qwen3-8B")  # Qwen's own tokenizer: no family claim against itself
-    assert own.attributes["families"] == [] and not [e for e in chain.out_edges(own.id) if e.relation == Relation.DERIVED_FROM]
+    assert own.attributes["families"] == ["Qwen"] and not [e for e in chain.out_edges(own.id) if e.relation == Relation.DERIVED_FROM]
 
 
 def test_progress_events_and_silence_off_a_terminal(hub: HubServer, hub_env: dict) -> None:
@@ -234,4 +234,5 @@ def test_exaone_gptq_real_front_matter_resolves_to_its_base(hub: HubServer, hub_
     assert base.resolved and base.attributes["revision"] == _sha(hub_root, "LGAI-EXAONE/EXAONE-4.0-32B")
     assert base.attributes["declared_licence"] == "other" and base.attributes["licence_name"] == "exaone"
     tok = g.node("tokenizer:LGAI-EXAONE/EXAONE-4.0-32B")
-    assert tok.attributes["families"] == []  # EXAONE's own tokens on EXAONE's own model: no claim
+    assert tok.attributes["families"] == ["EXAONE"]  # EXAONE's own tokens on EXAONE's own model: no claim
+    assert not [e for e in g.out_edges(tok.id) if e.relation == Relation.DERIVED_FROM]

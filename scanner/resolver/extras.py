@@ -17,7 +17,7 @@ from typing import Any
 from scanner.extractors.code import MAX_CODE_BYTES, auto_map_claims, code_origins
 from scanner.extractors.interface import ExtractionError
 from scanner.extractors.packages import PackageRequirement, is_requirements_file, parse_pyproject, parse_requirements
-from scanner.extractors.tokenizer import read_tokenizer, tokenizer_claims
+from scanner.extractors.tokenizer import family_matches, read_tokenizer, tokenizer_claims
 from scanner.graph import Edge, Node, NodeKind, Relation
 from scanner.model import Evidence, ScanIssue
 from scanner.sources.interface import MAX_METADATA_BYTES, Source, SourceError
@@ -67,19 +67,18 @@ def _tokenizer(source: Source, repo_id: str, model_node: str, out: Extras) -> No
         out.issues.append(ScanIssue(path=path, problem=problem, node=node_id))
     if info is None:
         return
-    families = []
     claims = tokenizer_claims(info, own_org=repo_id.split("/", 1)[0] if "/" in repo_id else None)
     out.nodes.append(Node(
         id=node_id, kind=NodeKind.TOKENIZER, name=f"{repo_id} tokenizer", supplier=repo_id.split("/", 1)[0] if "/" in repo_id else None,
         evidence=[e for e in info.evidence.values()][:4],
         attributes={"tokenizer_class": info.tokenizer_class, "vocab_size": info.vocab_size, "tokenizer_model": info.model_type,
                     "special_tokens": info.special_tokens[:64], "added_token_count": len(info.added_tokens),
-                    "chat_template": info.chat_template},
+                    "chat_template": info.chat_template,
+                    "families": [f.family for f in family_matches(info)]},
     ))
     out.edges.append(Edge(model_node, node_id, Relation.CONTAINS, [], 1.0))
     for claim in claims:
         family = claim.evidence.detail.get("family")
-        families.append(family)
         ref = tokenizer_node_id(claim.upstream_id)
         out.nodes.append(Node(id=ref, kind=NodeKind.TOKENIZER, name=f"{family} tokenizer ({claim.upstream_id})",
                               supplier=claim.evidence.detail.get("family_org"), resolved=False,
@@ -87,7 +86,6 @@ def _tokenizer(source: Source, repo_id: str, model_node: str, out: Extras) -> No
                                           "unresolved_reason": "tokenizer family reference; not fetched"}))
         out.edges.append(Edge(node_id, ref, Relation.DERIVED_FROM, [claim.evidence], claim.confidence,
                               {"basis": "tokenizer signature"}))
-    out.nodes[[n.id for n in out.nodes].index(node_id)].attributes["families"] = families
 
 
 def _code(source: Source, repo_id: str, model_node: str, files: dict[str, int], out: Extras) -> str | None:
