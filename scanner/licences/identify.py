@@ -184,7 +184,7 @@ def _ai_match(tokens: Tokens, hit: AiHit, includes: tuple[str, ...], modified_ba
         scancode_key=rule.scancode_key,
         kind=rule.kind,
         includes=includes,
-        detail={"phrases": len(hit.phrases)},
+        detail={"phrases": len(hit.phrases), **({"date": rule.date} if rule.date else {})},
     )
 
 
