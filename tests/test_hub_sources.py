@@ -241,3 +241,18 @@ def test_real_recorded_model_info_is_served_and_parsed(hub: HubServer, hub_env: 
     assert src.hub_info["cardData"]["license"] == "apache-2.0"
     assert "dataset:bookcorpus" in src.hub_info["tags"]
     assert src.hub_info["safetensors"] == {"parameters": {"F32": 110106428}, "total": 110106428}
+
+
+def test_loopback_hub_speaks_the_tree_and_safetensors_wire_format(hub: HubServer, hub_env: dict, hub_root: Path) -> None:
+    """The library's own tree listing and `get_safetensors_metadata` work against the loopback Hub."""
+    from huggingface_hub import HfApi
+
+    api = HfApi(endpoint=hub.url)
+    top = {e.path: type(e).__name__ for e in api.list_repo_tree("acme-test/remote-code-vlm")}
+    assert top["config.json"] == "RepoFile" and "configuration_acme.py" in top
+    deep = {e.path for e in api.list_repo_tree("acme-test/Qwen3-8B-ko-distill-GPTQ", recursive=True)}
+    assert "model.safetensors" in deep
+    meta = api.get_safetensors_metadata(CHAIN_TOP)
+    assert meta.files_metadata["model.safetensors"].tensors["lm_head.weight"].shape == [16, 8]
+    assert meta.parameter_count == {"BF16": 16 * 8 * 2 + 8 * 8 + 8}
+    assert api.file_exists(CHAIN_TOP, "config.json") and not api.file_exists(CHAIN_TOP, "nope.json")
