@@ -151,6 +151,8 @@ def test_korean_reports_and_browser_render(reports, tmp_path: Path) -> None:  # 
 
 def test_reports_are_byte_identical_across_runs(reports, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     example, out = reports
+    if example != EXAMPLES[0]:
+        pytest.skip("rerun determinism is checked on the first example (a scan costs seconds)")
     again = scan(example, tmp_path / "again", "en", ALL_FORMATS)
     assert again.returncode in (0, 1, 3), again.stderr
     for path in sorted((out / "en").iterdir()):

@@ -202,3 +202,15 @@ def test_human_reports_are_deterministic() -> None:
     for render in (html, md):
         assert render(samples.disqualified()) == render(samples.disqualified())
         assert render(samples.large()) == render(samples.large())
+
+
+def test_licence_clause_details_are_shown() -> None:
+    knowledge = pytest.importorskip("scanner.licences.knowledge")
+    facts = knowledge.knowledge().lookup("llama3.1")
+    if facts is None or not facts.has("commercial_gate"):
+        pytest.skip("the knowledge base has no llama3.1 commercial gate")
+    threshold = facts.fact("commercial_gate").detail("mau_threshold")
+    page = html(samples.large())
+    section = page[page.index('id="licences"') : page.index('id="issues"')]
+    assert "mau_threshold" in section and str(threshold) in section
+    assert "mau\\_threshold" in md(samples.large())

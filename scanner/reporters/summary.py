@@ -34,6 +34,7 @@ class ClauseView:
     section: str
     quote: str
     verified: bool | None
+    details: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -228,6 +229,7 @@ def describe_licence(licence_id: str) -> LicenceView:
                 section=str(_field(clause, "section", "") or ""),
                 quote=str(_field(clause, "quote", "") or ""),
                 verified=_field(clause, "verified"),
+                details=tuple(detail_items(dict(_field(clause, "details", None) or {}))),
             )
         )
     return LicenceView(
