@@ -177,6 +177,9 @@ def test_concat_reports_both_licences_with_spans(index, corpus: Path) -> None:
     matches = identify_text(text)
     assert _ids(matches) == ["exaone-1.1", "llama3.1"]
     assert matches[0].end_line < matches[1].start_line
+    llama, pixar = identify_text((corpus / "variants/concat/llama-3-license-2024__Pixar.txt").read_text(encoding="utf-8"))
+    assert (llama.id, llama.includes, pixar.id) == ("llama3", ("llama3-aup",), "Pixar")
+    assert llama.end_line > 80 and llama.end_line < pixar.start_line  # the span takes in the printed policy
     text = (corpus / "variants/concat/AAL__OFL-1.0-RFN.txt").read_text(encoding="utf-8")
     a, b = identify_text(text)
     assert a.id == "AAL" and "OFL-1.0-RFN" in (b.id, *b.alternatives)

@@ -245,6 +245,11 @@ def _identify_window(text: str) -> list[LicenceMatch]:
             folded.setdefault(parent, []).append(h.rule.key)
         else:
             kept_ai.append(h)
+    # a licence's span takes in the policy printed after it
+    for i, h in enumerate(kept_ai):
+        parts = [p for p in ai_hits if p.rule.key in folded.get(h.rule.key, ())]
+        if parts:
+            kept_ai[i] = replace(h, last_token=max(h.last_token, *(p.last_token for p in parts)))
     # for span purposes a licence with folded policies extends over them
     ai_spans = [(h.first_token, h.last_token) for h in ai_hits]
 
