@@ -7,7 +7,7 @@ snapshot files as symlinks to blobs), where one target model reaches every other
 through `base_model` declarations (fine-tunes, merges with several parents, quantizations) within
 six levels, then times, in this same process:
 
-- **sovscan**: `open_source(target)` + `resolve_graph(...)` with `HF_HUB_OFFLINE=1`: every
+- **sovscan**: `open_source(target)` + `build_graph(...)` with `HF_HUB_OFFLINE=1`: every
   repository described (card, config, lineage claims), deduplicated, the graph built;
 - **peer**: `huggingface_hub.scan_cache_dir()` and then reading every cached card's front matter
   with PyYAML, sequentially (what a script would do to list lineage from a cache, with no graph).
@@ -90,12 +90,12 @@ def build_cache(cache: Path, nodes: int, seed: int = 7) -> str:
 
 def run_sovscan(target: str) -> tuple[float, float, int, int]:
     """(wall seconds, CPU seconds of this process, model nodes resolved, edges)."""
-    from scanner.resolver.upstream import resolve_graph
+    from scanner.resolver.build import build_graph
     from scanner.sources.open import open_source
 
     start, cpu = time.perf_counter(), time.process_time()
     source = open_source(target)
-    build = resolve_graph(source, source.repo_id, depth=8)
+    build = build_graph(source, source.repo_id, depth=8)
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     resolved = sum(1 for n in build.graph.nodes() if n.kind == "model" and n.resolved)
     return elapsed, cpu, resolved, sum(1 for _ in build.graph.edges())
@@ -152,7 +152,7 @@ def main() -> int:
     peer = min(peers, key=lambda r: r[0])
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"machine: {os.cpu_count()} CPUs, load average {load:.1f} (wall time grows with load; CPU time does not)")
-    print(f"sovscan resolve_graph (offline, depth 8), best of {args.repeat}: {best[0]:.2f} s wall, {best[1]:.2f} s CPU — "
+    print(f"sovscan build_graph (offline, depth 8), best of {args.repeat}: {best[0]:.2f} s wall, {best[1]:.2f} s CPU — "
           f"{best[2]} model nodes resolved, {best[3]} edges")
     print(f"peer scan_cache_dir + PyYAML front matter, sequential, best of {args.repeat}: {peer[0]:.2f} s wall, "
           f"{peer[1]:.2f} s CPU — {peer[2]} base_model entries read, no graph")

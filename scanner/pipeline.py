@@ -83,8 +83,7 @@ def open_target(options: ScanOptions):
 def run_scan(options: ScanOptions) -> ScanResult:
     from scanner.analysers.gaps import gap_findings
     from scanner.analysers.weights_step import check_weights
-    from scanner.resolver.build import unresolved_nodes
-    from scanner.resolver.upstream import resolve_graph
+    from scanner.resolver.build import build_graph, unresolved_nodes
     from scanner.rules import evaluate, load_pack, load_waivers
     from scanner.rules.verdict import decide
 
@@ -100,10 +99,13 @@ def run_scan(options: ScanOptions) -> ScanResult:
         raise ScanError(f"target {options.target!r} contains no files to scan")
     repo_id = options.repo_id or source.repo_id or repo_id_for_directory(Path(options.target))
 
-    build = resolve_graph(source, repo_id, depth=options.depth, offline=options.offline, quiet=options.quiet)
+    build = build_graph(source, repo_id, depth=options.depth, offline=options.offline, quiet=options.quiet)
     graph, issues = build.graph, list(build.issues)
 
     issues.extend(check_weights(graph, source, options.reference_db, options.training_log, quiet=options.quiet))
+    for path, problem in getattr(source, "undecodable", ()):  # text read only in part
+        issues.append(ScanIssue(path=path, problem=problem, node=graph.root))
+    issues.extend(_absent_weights(graph))
     for node_id in unresolved_nodes(graph):
         if all(e.relation == Relation.EVALUATED_ON for e in graph.in_edges(node_id)):
             continue  # a benchmark the model was scored on is not a dependency
@@ -131,6 +133,20 @@ def run_scan(options: ScanOptions) -> ScanResult:
         scan_issues=issues,
         generated=generated_timestamp(),
     )
+
+
+def _absent_weights(graph) -> list[ScanIssue]:
+    """A target without any weight file cannot be checked for inherited weights: that leaves the
+    technical criterion open, it does not pass it."""
+    root = graph.get(graph.root) if graph.root else None
+    if root is None:
+        return []
+    openness = root.attributes.get("openness")
+    if isinstance(openness, dict) and openness.get("weights"):
+        return []
+    return [ScanIssue(path=".", node=root.id, criteria=("technical",),
+                      problem="no weight files (safetensors, PyTorch or GGUF) in the target, so its weights could "
+                              "not be checked for inherited parts")]
 
 
 def _dedupe(issues: list[ScanIssue]) -> list[ScanIssue]:

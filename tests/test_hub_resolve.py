@@ -12,7 +12,7 @@ import pytest
 from hub_fixtures import hub, hub_env, hub_root, run_sovscan  # noqa: F401  (pytest fixtures)
 from hub_server import Fault, HubServer
 from scanner.graph import NodeKind, Relation
-from scanner.resolver.upstream import resolve_graph
+from scanner.resolver.build import build_graph
 from scanner.sources.open import open_source
 
 CHAIN = ["acme-test/Qwen3-8B-ko-distill-GPTQ", "acme-test/Qwen3-8B-ko-distill", "Qwen/Qwen3-8B"]
@@ -25,7 +25,7 @@ def _sha(root: Path, repo_id: str, dataset: bool = False) -> str:
 
 def _resolve(target: str, **kw):
     src = open_source(target)
-    return resolve_graph(src, src.repo_id, **kw)
+    return build_graph(src, src.repo_id, **kw)
 
 
 def _comparable(graph) -> dict:
@@ -208,7 +208,7 @@ def test_progress_events_and_silence_off_a_terminal(hub: HubServer, hub_env: dic
 
     events: list[tuple[str, str]] = []
     src = open_source(CHAIN[0])
-    resolve_graph(src, src.repo_id, progress=lambda event, repo: events.append((event, repo)))
+    build_graph(src, src.repo_id, progress=lambda event, repo: events.append((event, repo)))
     assert ("fetch", CHAIN[1]) in events and ("done", CHAIN[2]) in events
     assert fetch_progress(io.StringIO()) is None  # not a terminal: no progress at all
 

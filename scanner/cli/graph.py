@@ -35,7 +35,7 @@ def graph(target, fmt, depth, revision, repo_id, offline, quiet) -> int:
 
     from scanner.pipeline import repo_id_for_directory
     from scanner.reporters.graph_text import render_graph
-    from scanner.resolver.upstream import resolve_graph
+    from scanner.resolver.build import build_graph
     from scanner.sources.interface import SourceError
     from scanner.sources.open import open_source
 
@@ -45,7 +45,7 @@ def graph(target, fmt, depth, revision, repo_id, offline, quiet) -> int:
         click.echo(f"sovscan: cannot open {target!r}: {exc}", err=True)
         return ExitCode.SCAN_ERROR
     name = repo_id or source.repo_id or repo_id_for_directory(Path(target))
-    build = resolve_graph(source, name, depth=depth, offline=offline, quiet=quiet or not sys.stderr.isatty())
+    build = build_graph(source, name, depth=depth, offline=offline, quiet=quiet or not sys.stderr.isatty())
     click.echo(render_graph(build.graph.to_dict(), fmt), nl=False)
     if build.issues and not quiet:
         for issue in build.issues:

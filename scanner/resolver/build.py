@@ -1,8 +1,9 @@
-"""Build the dependency graph of a scan target from its repository description.
+"""Build the dependency graph of a scan target: the resolver's entry point.
 
-The target is described from its own source; every repository it points at becomes a node.
-When an upstream resolver is given (Hub, cache), those repositories are read too, recursively;
-otherwise they stay as placeholder nodes (`resolved: false`) carrying what their id tells.
+The target is described from its own source (`repository.describe_repository`); every
+repository it points at is then read too, breadth-first up to `depth` levels
+(`upstream.UpstreamWalk`: Hub, or the local cache when offline). What cannot be read stays in
+the graph as a placeholder node (`resolved: false`) carrying what its id tells, with a scan issue.
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ from scanner.model import ScanIssue
 from scanner.resolver.repository import RepoDescription, Upstream, describe_repository, placeholder_node
 from scanner.sources.interface import Source
 
-#: resolves upstream repositories into the graph (see scanner.resolver.upstream); None = don't fetch
-UpstreamResolver = Callable[[ModelGraph, list[Upstream], list[ScanIssue]], None]
+DEFAULT_DEPTH = 8
 
 
 @dataclass
@@ -45,19 +45,27 @@ def link_upstream(graph: ModelGraph, up: Upstream, reason: str = "not fetched") 
 def build_graph(
     source: Source,
     repo_id: str,
-    resolve_upstreams: UpstreamResolver | None = None,
+    depth: int = DEFAULT_DEPTH,
+    offline: bool | None = None,
+    quiet: bool = True,
+    progress: Callable[[str, str], None] | None = None,
 ) -> GraphBuild:
-    """The graph of `source` (the scan target, named `repo_id`)."""
+    """The graph of `source` (the scan target, named `repo_id`) with its upstreams followed."""
+    from scanner.resolver.upstream import make_upstream_resolver  # the walk imports this module
+
     desc = describe_repository(source, repo_id, is_target=True)
     graph = ModelGraph()
     graph.root = desc.node_id
     add_description(graph, desc)
     issues = list(desc.issues)
-    if resolve_upstreams is not None:
-        resolve_upstreams(graph, desc.upstreams, issues)
+    if getattr(source, "fallback_reason", None):
+        issues.append(ScanIssue(path=repo_id, problem=source.fallback_reason, node=desc.node_id))
+    if depth > 0:
+        walk = make_upstream_resolver(depth=depth, offline=offline, quiet=quiet, progress=progress)
+        walk(graph, desc.upstreams, issues)
     else:
         for up in desc.upstreams:
-            link_upstream(graph, up, "upstream resolution was not requested (offline local scan)")
+            link_upstream(graph, up, "upstream resolution depth is 0")
     return GraphBuild(graph=graph, target=desc, issues=issues)
 
 

@@ -1,9 +1,10 @@
 """Turn one repository (any `Source`) into graph nodes and edges, plus its declared upstreams.
 
 This is the per-repository step of the resolver: it reads the card, the config, the tensor
-inventory and the licence files through extractors, and says what the repository *is*
-(model node, weight components, datasets) and what it *points at* (upstream models, the
-checkpoints its components were taken from). Following those pointers recursively is the job
+inventory, the licence files, the tokenizer, code and package manifests through extractors,
+and says what the repository *is* (model node, weight components, tokenizer, code, datasets,
+packages) and what it *points at* (upstream models from every lineage claim, the checkpoints
+its components were taken from). Following those pointers recursively is the job
 of `scanner.resolver.upstream`; this module never fetches anything but the given source.
 """
 
@@ -22,6 +23,7 @@ from scanner.extractors.weight_index import TensorInventory, parse_safetensors_i
 from scanner.graph import Edge, Node, NodeKind, Relation
 from scanner.model import Evidence, ScanIssue
 from scanner.resolver.components import Component, split_components
+from scanner.resolver.extras import describe_extras
 from scanner.resolver.organisations import organisation
 from scanner.sources.interface import FileTooLarge, Source, SourceError
 
@@ -140,6 +142,10 @@ def describe_repository(source: Source, repo_id: str, is_target: bool = False) -
     for comp in split_components(config, inventory):
         _add_component(desc, model, comp)
     _lineage_upstreams(desc, model, source, card, config, repo_id)
+    extras = describe_extras(source, repo_id, desc.node_id, config)
+    desc.nodes.extend(extras.nodes)
+    desc.edges.extend(extras.edges)
+    desc.issues.extend(extras.issues)
     return desc
 
 

@@ -21,7 +21,7 @@ import networkx as nx
 
 from scanner.extractors.card import parse_card
 from scanner.extractors.interface import ExtractionError
-from scanner.extractors.lineage import LineageClaim, declared_claims, lineage_claims, tag_claims
+from scanner.extractors.lineage import LineageClaim, declared_claims, tag_claims
 from scanner.graph import Edge, ModelGraph, Node, NodeKind, Relation
 from scanner.model import Evidence, ScanIssue
 from scanner.resolver.build import add_description, link_upstream
@@ -59,28 +59,6 @@ class Fetched:
 def claims_to_upstreams(claims: list[LineageClaim], from_node: str) -> list[Upstream]:
     """Lineage claims as resolver upstreams (models only; datasets come from the card)."""
     return [Upstream(c.upstream_id, NodeKind.MODEL, c.relation, from_node, c.confidence, c.all_evidence) for c in claims]
-
-
-def lineage_upstreams(source: Source, desc: RepoDescription) -> list[Upstream]:
-    """Upstreams beyond the card's `base_model` (tags, prose, cache paths, adapter, GGUF,
-    mergekit, `_name_or_path`) that `describe_repository` did not already list."""
-    claims = lineage_claims(source, desc.card, desc.config)
-    have = {(u.repo_id, u.relation) for u in desc.upstreams}
-    return [u for u in claims_to_upstreams(claims, desc.node_id) if (u.repo_id, u.relation) not in have]
-
-
-def enrich_description(source: Source, desc: RepoDescription, repo_id: str) -> None:
-    """Add what `describe_repository` leaves out: lineage beyond `base_model` (as upstreams) and
-    the tokenizer, code, remote-code and package parts (as nodes and edges). Idempotent."""
-    from scanner.resolver.extras import describe_extras, tokenizer_node_id
-
-    desc.upstreams.extend(lineage_upstreams(source, desc))
-    if any(n.id == tokenizer_node_id(repo_id) or n.id == f"code:{repo_id}" for n in desc.nodes):
-        return
-    extras = describe_extras(source, repo_id, desc.node_id, desc.config)
-    desc.nodes.extend(extras.nodes)
-    desc.edges.extend(extras.edges)
-    desc.issues.extend(extras.issues)
 
 
 def describe_dataset(source: Source, repo_id: str) -> RepoDescription:
@@ -129,7 +107,6 @@ def fetch_repository(repo_id: str, kind: NodeKind, offline: bool | None) -> Fetc
             desc = describe_dataset(source, repo_id)
         else:
             desc = describe_repository(source, repo_id, is_target=False)
-            enrich_description(source, desc, repo_id)
     except SourceError as exc:
         out.error = exc
         out.hub_info = getattr(exc, "info", None)
@@ -314,38 +291,12 @@ def make_upstream_resolver(depth: int = DEFAULT_DEPTH, offline: bool | None = No
     return UpstreamWalk(depth=depth, offline=offline, progress=progress)
 
 
-def resolve_graph(source: Source, repo_id: str, depth: int = DEFAULT_DEPTH, offline: bool | None = None,
-                  quiet: bool = True, progress: Progress | None = None):
-    """The target's graph with every lineage claim of the target followed (not only the
-    card's `base_model`). Returns `scanner.resolver.build.GraphBuild`."""
-    from scanner.resolver.build import GraphBuild
-
-    walk = make_upstream_resolver(depth=depth, offline=offline, quiet=quiet, progress=progress)
-    desc = describe_repository(source, repo_id, is_target=True)
-    enrich_description(source, desc, repo_id)
-    graph = ModelGraph()
-    graph.root = desc.node_id
-    add_description(graph, desc)
-    issues = list(desc.issues)
-    if getattr(source, "fallback_reason", None):
-        issues.append(ScanIssue(path=repo_id, problem=source.fallback_reason, node=desc.node_id))
-    if depth > 0:
-        walk(graph, desc.upstreams, issues)
-    else:
-        for up in desc.upstreams:
-            link_upstream(graph, up, "upstream resolution depth is 0")
-    return GraphBuild(graph=graph, target=desc, issues=issues)
-
-
 __all__ = [
     "DEFAULT_DEPTH",
     "Fetched",
     "UpstreamWalk",
     "claims_to_upstreams",
     "describe_dataset",
-    "enrich_description",
     "fetch_repository",
-    "lineage_upstreams",
     "make_upstream_resolver",
-    "resolve_graph",
 ]
