@@ -274,6 +274,20 @@ def test_sarif_levels_locations_rules_and_suppressions() -> None:
     assert info[0]["level"] == "note"
 
 
+def test_sarif_graph_evidence_is_a_logical_location() -> None:
+    from scanner.model import Evidence
+    from scanner.reporters.sarif import _locations
+
+    node = "weights:org/model#vision_tower"
+    finding = dataclasses.replace(
+        samples.disqualified().findings[0],
+        evidence=(Evidence(path=f"graph:{node}", key="weights_origin", excerpt="inherited"),),
+    )
+    locations = _locations(finding, {})
+    assert locations[0]["logicalLocations"][0]["fullyQualifiedName"] == node
+    assert locations[-1]["physicalLocation"]["artifactLocation"]["uri"] == "README.md"
+
+
 # -- determinism ------------------------------------------------------------------------------
 
 

@@ -4,14 +4,16 @@ One result per finding; rules come from the findings (id, criterion, remediation
 criterion text as source); levels map fail → error, review → warning, info → note; a waived
 finding carries an accepted external suppression with the waiver's reason. Locations are the
 evidence files as URIs relative to the scanned repository (`%SRCROOT%`) with the line when known,
-which is what code scanning needs to show them. GitHub requires a location on every result, so a
-finding without file evidence points at the model card, and says so.
+which is what code scanning needs to show them; evidence about the graph itself (`graph:<node>`)
+becomes a logical location. GitHub requires a file location on every result, so a finding
+without file evidence points at the model card, and says so.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
@@ -36,7 +38,17 @@ def artifact_uri(path: str) -> tuple[str, bool]:
     return quote(clean, safe="/-._~"), True
 
 
+_PSEUDO_PATH = re.compile(r"^(?!https?:|file:)([a-z][a-z0-9+.-]*):(.+)$")
+
+
 def _location(ev: Evidence) -> dict[str, Any]:
+    pseudo = _PSEUDO_PATH.match(ev.path)
+    if pseudo:  # e.g. `graph:<node id>`: a fact about the dependency graph, not a file
+        logical: dict[str, Any] = {"logicalLocations": [{"fullyQualifiedName": pseudo.group(2), "kind": "resource"}]}
+        text = "; ".join(x for x in (f"{pseudo.group(1)} {pseudo.group(2)}", f"key {ev.key}" if ev.key else "",
+                                      f"value {ev.excerpt}" if ev.excerpt else "") if x)
+        logical["message"] = {"text": text}
+        return logical
     uri, relative = artifact_uri(ev.path)
     artifact: dict[str, Any] = {"uri": uri}
     if relative and not ev.repo:
@@ -69,14 +81,15 @@ def _location(ev: Evidence) -> dict[str, Any]:
 
 def _locations(finding: Finding, node_evidence: dict[str, list[Evidence]]) -> list[dict[str, Any]]:
     evidence = list(finding.evidence) or node_evidence.get(finding.node, [])
-    if evidence:
-        return [_location(ev) for ev in evidence]
-    return [
-        {
-            "physicalLocation": {"artifactLocation": {"uri": MODEL_CARD, "uriBaseId": "%SRCROOT%"}},
-            "message": {"text": f"no file evidence for {finding.node}; shown on the model card"},
-        }
-    ]
+    locations = [_location(ev) for ev in evidence]
+    if not any("physicalLocation" in loc for loc in locations):
+        locations.append(
+            {
+                "physicalLocation": {"artifactLocation": {"uri": MODEL_CARD, "uriBaseId": "%SRCROOT%"}},
+                "message": {"text": f"no file evidence for {finding.node}; shown on the model card"},
+            }
+        )
+    return locations
 
 
 def _rule(finding: Finding) -> dict[str, Any]:
