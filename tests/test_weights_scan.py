@@ -5,7 +5,6 @@ with the tensor list as evidence; the same model with that tower re-initialised 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
