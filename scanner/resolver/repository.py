@@ -184,19 +184,18 @@ def _text_or_issue(source: Source, desc: RepoDescription, path: str) -> str:
 
 
 def _inventory(source: Source, desc: RepoDescription, names: list[str]) -> TensorInventory | None:
-    """Tensor names from the index file, else from safetensors headers."""
-    if "model.safetensors.index.json" in names:
-        return _read(source, desc, "model.safetensors.index.json", parse_safetensors_index)
+    """Tensor names and shapes from the safetensors headers (local files, or header-only reads
+    of remote ones), else the bare names of the index file."""
     shards = [p for p in names if p.endswith(".safetensors")]
-    if not shards:
-        return None
-    from scanner.weights.safetensors_reader import SafetensorsError, SafetensorsFile  # lazy: numpy
-
     inventory = TensorInventory(source_path=shards[0] if len(shards) == 1 else "*.safetensors")
+    remote: list[str] = []
     for shard in shards:
         local = source.local_path(shard)
         if local is None:
+            remote.append(shard)
             continue
+        from scanner.weights.safetensors_reader import SafetensorsError, SafetensorsFile  # lazy: numpy
+
         try:
             with SafetensorsFile(local) as st:
                 tensors = st.tensors
@@ -206,7 +205,18 @@ def _inventory(source: Source, desc: RepoDescription, names: list[str]) -> Tenso
         for name, info in tensors.items():
             inventory.shapes[name] = tuple(info.shape)
             inventory.dtypes[name] = info.dtype
-    return inventory
+    headers = getattr(source, "safetensors_metadata", None)
+    if remote and callable(headers):
+        metadata = headers()
+        for shard in remote:
+            for name, (dtype, shape) in metadata.get(shard, {}).items():
+                inventory.shapes[name] = tuple(shape)
+                inventory.dtypes[name] = dtype
+    if inventory.shapes:
+        return inventory
+    if "model.safetensors.index.json" in names:
+        return _read(source, desc, "model.safetensors.index.json", parse_safetensors_index)
+    return None
 
 
 def _is_training_log(path: str) -> bool:
