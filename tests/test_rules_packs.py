@@ -44,6 +44,16 @@ def hcx32b_vision(weights_origin: str = "inherited", reuse: float | None = 0.95)
     return b.graph
 
 
+def hash_only_reuse() -> ModelGraph:
+    """A component found identical to a fingerprinted reference by its tensors alone: no design
+    origin is known, so only tech.inherited-weights (with the tensor list) speaks for it."""
+    graph = hcx32b_vision("inherited")
+    vision = next(n for n in graph.nodes() if n.id.endswith("#vision_tower"))
+    for key in ("origin_family", "origin_org", "origin_country"):
+        vision.attributes.pop(key, None)
+    return graph
+
+
 def exaone_gptq(base_resolved: bool = True) -> ModelGraph:
     """LG's own GPTQ quantisation of EXAONE 4.0 32B (base declared in the card)."""
     b = GraphBuilder()
@@ -233,6 +243,8 @@ CASES: list[Case] = [
     (KR, "tech.foreign-architecture-unknown-origin", False, lambda: hcx_vision3b("own")),
     (KR, "tech.foreign-architecture-inherited", True, lambda: hcx32b_vision("inherited", reuse=None)),
     (KR, "tech.foreign-architecture-inherited", False, lambda: hcx32b_vision("unknown", reuse=None)),
+    (KR, "tech.foreign-architecture-inherited", False, lambda: hash_only_reuse()),
+    (KR, "tech.inherited-weights", True, lambda: hash_only_reuse()),
     (KR, "tech.training-from-trained", True, lambda: ax31(training_log={"verdict": "from_trained", "first_loss": 2.1})),
     (KR, "tech.training-from-trained", False, lambda: ax31(training_log={"verdict": "from_scratch", "first_loss": 11.6})),
     (KR, "tech.training-from-scratch", True, lambda: ax31(training_log={"verdict": "from_scratch", "first_loss": 11.6})),
