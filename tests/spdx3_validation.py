@@ -9,6 +9,11 @@ import jsonschema
 
 from scanner.data import data_dir
 
+try:  # a compiled 2020-12 validator: the whole document in milliseconds instead of ~0.3 s per element
+    import jsonschema_rs
+except ImportError:  # pragma: no cover - test extra missing: fall back to the pure-Python path
+    jsonschema_rs = None
+
 SPDX3_SCHEMA = "spdx-json-schema-3.0.1.json"
 
 
@@ -24,6 +29,14 @@ def load_spdx3_schema() -> dict:
         schema["$defs"][abstract] = {"not": {}}
     jsonschema.validators.validator_for(schema).check_schema(schema)
     return schema
+
+
+def spdx3_document_errors(schema: dict, document: dict) -> list[str]:
+    """Validate the whole document against the schema as published: with `jsonschema-rs` when
+    installed, else element by element with `jsonschema` (`spdx3_errors`)."""
+    if jsonschema_rs is None:
+        return spdx3_errors(schema, document)
+    return [f"{list(e.instance_path)}: {e.message[:300]}" for e in jsonschema_rs.validator_for(schema).iter_errors(document)]
 
 
 def spdx3_errors(schema: dict, document: dict) -> list[str]:

@@ -16,7 +16,7 @@ import pytest
 
 from scanner.data import data_dir
 
-from spdx3_validation import load_spdx3_schema, spdx3_errors
+from spdx3_validation import load_spdx3_schema, spdx3_document_errors
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if p.is_dir() and (p / "README.md").is_file()) if (
@@ -75,7 +75,7 @@ def test_spdx2_documents_validate(reports) -> None:  # type: ignore[no-untyped-d
 def test_spdx3_document_validates(reports, spdx3_schema) -> None:  # type: ignore[no-untyped-def]
     _example, out = reports
     raw = (out / "en" / "report.spdx3.jsonld").read_bytes()
-    assert spdx3_errors(spdx3_schema, json.loads(raw)) == []
+    assert spdx3_document_errors(spdx3_schema, json.loads(raw)) == []
     model = pytest.importorskip("spdx_python_model").v3_0_1
     objects = model.SHACLObjectSet()
     model.JSONLDDeserializer().read(io.BytesIO(raw), objects)
