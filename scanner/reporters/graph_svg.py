@@ -30,6 +30,8 @@ LEGEND_H = 64
 #: Characters that fit in a box (bold 12.5px name, 11px meta line), checked in the browser test.
 NAME_CHARS = 21
 META_CHARS = 27
+#: Relation names are written on the edges of graphs up to this many edges (beyond, in tooltips).
+EDGE_LABELS_UP_TO = 16
 
 #: The review's home country: its nodes are drawn green; others get a colour per country.
 HOME_COUNTRY = "KR"
@@ -180,6 +182,8 @@ def render_svg(
     for hy, text in heads:
         parts.append(f'<text x="{PAD}" y="{hy + 14}" class="g-layer">{escape(text)}</text>')
     parts.append('<g class="g-edges">')
+    drawn = [e for e in edges if e["source"] in placed and e["target"] in placed]
+    edge_labels: list[str] = []
     for edge in sorted(edges, key=lambda e: (e["source"], e["target"], e.get("relation", ""))):
         a, b = placed.get(edge["source"]), placed.get(edge["target"])
         if a is None or b is None:
@@ -204,7 +208,11 @@ def render_svg(
             f'<path d="{path}" fill="none" stroke="{stroke}" stroke-width="{1.8 if inherited else 1.2}"{dash} '
             f'marker-end="url(#{marker})"><title>{escape(tip)}</title></path>'
         )
+        if len(drawn) <= EDGE_LABELS_UP_TO and b.y > a.y:  # small graphs: name the relation on the edge
+            lx, ly = (x1 + x2) // 2, (y1 + y2) // 2 + 4
+            edge_labels.append(f'<text x="{lx}" y="{ly}" class="g-edge" text-anchor="middle">{escape(relation)}</text>')
     parts.append("</g>")
+    parts.append('<g class="g-edge-labels">' + "".join(edge_labels) + "</g>")
     parts.append('<g class="g-nodes">')
     for nid in sorted(placed):
         p = placed[nid]
@@ -266,7 +274,7 @@ def reachable(nodes: dict[str, dict[str, Any]], edges: list[dict[str, Any]], roo
 
 def _legend(y: int, fills: dict[str, str], nodes: dict[str, dict[str, Any]], _: Callable[[str], str]) -> str:
     present = {n.get("country") or "" for n in nodes.values()}
-    items: list[tuple[str, str, str, float]] = []  # (label, fill, stroke, width)
+    items: list[tuple[str, str, str, float]] = []  # (label, fill, stroke, width); dashed when fill is ""
     for code in sorted(fills, key=lambda c: (c != HOME_COUNTRY, c)):
         if code in present:
             items.append((code, fills[code], OUTLINE["ok"][0], 1.2))
@@ -274,6 +282,8 @@ def _legend(y: int, fills: dict[str, str], nodes: dict[str, dict[str, Any]], _: 
         items.append((_("Country unknown"), UNKNOWN_FILL, OUTLINE["ok"][0], 1.2))
     items.append((_("Fail finding"), "#ffffff", *OUTLINE["fail"]))
     items.append((_("Needs review"), "#ffffff", *OUTLINE["review"]))
+    if any(not n.get("resolved", True) for n in nodes.values()):
+        items.append((_("Not resolved"), "", OUTLINE["ok"][0], 1.2))
     legend = _("Legend")
     out = [f'<g class="g-legend"><text x="{PAD}" y="{y + 14}" class="g-layer">{escape(legend)}</text>']
     x, row_y = PAD, y + 24
@@ -281,8 +291,10 @@ def _legend(y: int, fills: dict[str, str], nodes: dict[str, dict[str, Any]], _: 
         w = 44 + int(text_width(label))
         if x + w > WIDTH - PAD:
             x, row_y = PAD, row_y + 22
+        dash = ' stroke-dasharray="5 3"' if not fill else ""
         out.append(
-            f'<rect x="{x}" y="{row_y}" width="22" height="14" rx="3" fill="{fill}" stroke="{stroke}" stroke-width="{width}"/>'
+            f'<rect x="{x}" y="{row_y}" width="22" height="14" rx="3" fill="{fill or "#ffffff"}" stroke="{stroke}" '
+            f'stroke-width="{width}"{dash}/>'
             f'<text x="{x + 28}" y="{row_y + 12}" class="g-meta">{escape(label)}</text>'
         )
         x += w
@@ -292,6 +304,15 @@ def _legend(y: int, fills: dict[str, str], nodes: dict[str, dict[str, Any]], _: 
     out.append(
         f'<path d="M{x},{row_y + 7} L{x + 34},{row_y + 7}" stroke="#c62828" stroke-width="1.8" marker-end="url(#arrow-red)"/>'
         f'<text x="{x + 42}" y="{row_y + 12}" class="g-meta">{escape(flow)}</text>'
+    )
+    x += 60 + int(text_width(flow))
+    weak = _("Low-confidence link")
+    if x + 50 + text_width(weak) > WIDTH - PAD:
+        x, row_y = PAD, row_y + 22
+    out.append(
+        f'<path d="M{x},{row_y + 7} L{x + 34},{row_y + 7}" stroke="#8a98a3" stroke-width="1.2" stroke-dasharray="6 4" '
+        f'marker-end="url(#arrow)"/>'
+        f'<text x="{x + 42}" y="{row_y + 12}" class="g-meta">{escape(weak)}</text>'
     )
     out.append("</g>")
     return "".join(out)
