@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,14 +49,40 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
     return None, text, 1  # an opening fence without a closing one is not front matter
 
 
-def _as_list(value: Any) -> list[str]:
+_CARD_KEY = re.compile(r"^(license|license_name|license_link|base_model|base_model_relation|datasets|tags|library_name)\s*:")
+
+
+def _unclosed_front_matter_key(text: str) -> str | None:
+    """A leading `---` that is never closed is a thematic break in Markdown, but when the lines
+    after it declare card keys it is front matter with its closing fence lost: the Hub reads no
+    metadata from it, and neither can we. Return the first card key declared, if any."""
+    lines = text.lstrip("\ufeff").splitlines()
+    if not lines or lines[0].strip() != "---":
+        return None
+    for line in lines[1:50]:
+        m = _CARD_KEY.match(line)
+        if m:
+            return m.group(1)
+    return None
+
+
+def _kind(value: Any) -> str:
+    return "a mapping" if isinstance(value, dict) else "a list" if isinstance(value, list) else type(value).__name__
+
+
+def _as_list(value: Any, key: str, path: str) -> list[str]:
+    """A scalar or a list of scalars as a list of strings. Anything else (a mapping, a nested
+    list) is malformed: dropping it silently could hide a declared base model or dataset."""
     if value is None:
         return []
     if isinstance(value, (str, int, float)):
-        return [str(value)]
+        return [str(value)] if str(value).strip() else []
     if isinstance(value, list):
-        return [str(v) for v in value if isinstance(v, (str, int, float)) and str(v).strip()]
-    return []
+        bad = [v for v in value if v is not None and not isinstance(v, (str, int, float))]
+        if bad:
+            raise ExtractionError(path, f"`{key}` must list strings, found {_kind(bad[0])} {excerpt(repr(dict(bad[0]) if isinstance(bad[0], dict) else bad[0]), 60)}")
+        return [str(v) for v in value if v is not None and str(v).strip()]
+    raise ExtractionError(path, f"`{key}` must be a string or a list of strings, found {_kind(value)}")
 
 
 def _eval_datasets(model_index: Any) -> list[str]:
@@ -76,6 +103,9 @@ def parse_card(text: str, path: str = "README.md") -> ModelCard:
     fm_text, body, body_line = split_front_matter(text)
     card = ModelCard(path=path, has_front_matter=fm_text is not None, body=body, body_start_line=body_line)
     if fm_text is None:
+        unclosed = _unclosed_front_matter_key(text)
+        if unclosed:
+            raise ExtractionError(path, f"front matter opened on line 1 is never closed with `---` (it declares `{unclosed}`)")
         return card
     data, lines = load_yaml_with_lines(fm_text, path, line_offset=1)
     if data is None:
@@ -93,12 +123,16 @@ def parse_card(text: str, path: str = "README.md") -> ModelCard:
         if isinstance(value, (str, int, float)) and str(value).strip():
             setattr(card, key, str(value).strip())
             cite(key)
-        elif isinstance(value, list) and key == "license" and value:
-            card.license = " OR ".join(str(v) for v in value)
-            cite(key)
+        elif isinstance(value, list) and key == "license":
+            ids = _as_list(value, key, path)
+            if ids:
+                card.license = " OR ".join(ids)
+                cite(key)
+        elif value is not None and not isinstance(value, (str, int, float)):
+            raise ExtractionError(path, f"`{key}` must be a string, found {_kind(value)}")
     for key in _LIST_KEYS:
         if key in data:
-            setattr(card, key, _as_list(data.get(key)))
+            setattr(card, key, _as_list(data.get(key), key, path))
             cite(key)
     if "model-index" in data:
         card.eval_datasets = _eval_datasets(data.get("model-index"))

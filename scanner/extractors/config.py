@@ -92,11 +92,44 @@ def _str_list(value: Any) -> list[str]:
     return []
 
 
+def _check_declared_types(data: dict[str, Any], path: str) -> None:
+    """The keys that say what the model *is* must have the type transformers gives them; a
+    `model_type` that is a number or a list would otherwise be dropped silently and the
+    component it names would escape the architecture checks."""
+    def check(value: Any, where: str) -> None:
+        if where.endswith("architectures"):
+            if value is not None and not isinstance(value, str) and not (
+                isinstance(value, list) and all(isinstance(v, str) for v in value)
+            ):
+                raise ExtractionError(path, f"`{where}` must be a list of strings, found {_shown(value)}")
+        elif value is not None and not isinstance(value, str):
+            raise ExtractionError(path, f"`{where}` must be a string, found {_shown(value)}")
+
+    for key in ("model_type", "architectures"):
+        if key in data:
+            check(data[key], key)
+    for sub_key in SUB_CONFIG_KEYS:
+        sub = data.get(sub_key)
+        if isinstance(sub, dict):
+            for key in ("model_type", "architectures"):
+                if key in sub:
+                    check(sub[key], f"{sub_key}.{key}")
+
+
+def _shown(value: Any) -> str:
+    kind = "a mapping" if isinstance(value, dict) else "a list" if isinstance(value, list) else type(value).__name__
+    return f"{kind} {excerpt(repr(dict(value) if isinstance(value, dict) else value), 60)}"
+
+
 def parse_config_json(text: str, path: str = "config.json") -> ModelConfig:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ExtractionError(path, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except ValueError as exc:  # e.g. an integer literal of thousands of digits
+        raise ExtractionError(path, f"invalid JSON: {exc}") from None
+    except RecursionError:
+        raise ExtractionError(path, "JSON nested too deeply to parse") from None
     if not isinstance(data, dict):
         raise ExtractionError(path, f"expected a JSON object, found {type(data).__name__}")
     return _config_from_mapping(data, path, lambda *keys: json_key_line(text, *keys), text)
@@ -133,6 +166,7 @@ def _config_from_mapping(data: dict[str, Any], path: str, locate, text: str) -> 
             shown = f'"{keys[-1]}": {json.dumps(value, ensure_ascii=False)}'
         return Evidence(path=path, line=line, key=".".join(keys), excerpt=excerpt(shown))
 
+    _check_declared_types(data, path)
     cfg = ModelConfig(path=path, raw=data)
     if isinstance(data.get("model_type"), str):
         cfg.model_type = data["model_type"]

@@ -32,13 +32,24 @@ class _LineLoader(yaml.SafeLoader):
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode, deep: bool = False) -> dict[str, Any]:
+    # The mapping's own keys, before `<<: *anchor` merges are flattened into it (an own key may
+    # override a merged one; two own keys with the same name may not).
+    own = [k for k, _v in node.value if k.tag != "tag:yaml.org,2002:merge"]
     mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
-    lines = {}
-    for key_node, _value_node in node.value:
+    lines: dict[Any, int] = {}
+    for key_node in own:
         try:
-            lines[loader.construct_object(key_node, deep=True)] = key_node.start_mark.line
+            key = loader.construct_object(key_node, deep=True)
+            duplicate = key in lines
         except TypeError:  # unhashable key: the SafeLoader already rejected it
             continue
+        if duplicate:
+            # PyYAML keeps the last value silently; the Hub rejects such a card. Which `license`
+            # or `base_model` was meant is unknown, so the file is malformed.
+            raise yaml.constructor.ConstructorError(
+                "while constructing a mapping", node.start_mark, f"found duplicate key {key!r}", key_node.start_mark
+            )
+        lines[key] = key_node.start_mark.line
     return _LinedDict(mapping, lines)
 
 
@@ -65,6 +76,8 @@ def load_yaml_with_lines(text: str, path: str, line_offset: int = 0) -> tuple[An
         raise ExtractionError(path, f"malformed YAML at {where}: {exc.problem or exc}") from None
     except yaml.YAMLError as exc:
         raise ExtractionError(path, f"malformed YAML: {exc}") from None
+    except RecursionError:
+        raise ExtractionError(path, "YAML nested too deeply to parse") from None
     lines: dict[str, int] = {}
     if isinstance(data, _LinedDict):
         lines = {str(k): v + 1 + line_offset for k, v in data.key_lines.items()}

@@ -35,6 +35,10 @@ def parse_safetensors_index(text: str, path: str = "model.safetensors.index.json
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ExtractionError(path, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except ValueError as exc:  # e.g. an integer literal of thousands of digits
+        raise ExtractionError(path, f"invalid JSON: {exc}") from None
+    except RecursionError:
+        raise ExtractionError(path, "JSON nested too deeply to parse") from None
     weight_map = data.get("weight_map") if isinstance(data, dict) else None
     if not isinstance(weight_map, dict):
         raise ExtractionError(path, "no `weight_map` object in the safetensors index")
