@@ -7,6 +7,7 @@ one upstream becomes a `ScanIssue` in the result and the scan goes on.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -68,6 +69,19 @@ def repo_id_for_directory(path: Path) -> str:
     return path.name
 
 
+def printable(text: str) -> str:
+    """`text` as valid Unicode: a path whose bytes are not UTF-8 reaches Python with surrogate
+    escapes, which no report can encode; those bytes are shown as `\\xNN` instead."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        try:
+            return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:
+            return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def open_target(options: ScanOptions):
     """The source for the target (a local directory, a cache snapshot, or a Hub id)."""
     from scanner.sources.open import open_source
@@ -97,7 +111,7 @@ def run_scan(options: ScanOptions) -> ScanResult:
     files = source.list_files()
     if not files:
         raise ScanError(f"target {options.target!r} contains no files to scan")
-    repo_id = options.repo_id or source.repo_id or repo_id_for_directory(Path(options.target))
+    repo_id = printable(options.repo_id or source.repo_id or repo_id_for_directory(Path(options.target)))
 
     build = build_graph(source, repo_id, depth=options.depth, offline=options.offline, quiet=options.quiet)
     graph, issues = build.graph, list(build.issues)
@@ -124,7 +138,8 @@ def run_scan(options: ScanOptions) -> ScanResult:
         verdict = decide(findings, float(pack.parameters["min_fail_confidence"]))
     return ScanResult(
         tool_version=__version__,
-        target=Target(ref=options.target, source=source.kind, revision=source.revision),
+        target=Target(ref=printable(options.target), source=source.kind,
+                      revision=printable(source.revision) if source.revision else source.revision),
         policy_id=pack.id,
         policy_version=str(pack.version),
         verdict=verdict,
@@ -153,6 +168,8 @@ def _dedupe(issues: list[ScanIssue]) -> list[ScanIssue]:
     seen: set[tuple] = set()
     out: list[ScanIssue] = []
     for issue in issues:
+        if printable(issue.path) != issue.path or printable(issue.problem) != issue.problem:
+            issue = dataclasses.replace(issue, path=printable(issue.path), problem=printable(issue.problem))
         key = (issue.path, issue.problem, issue.node)
         if key not in seen:
             seen.add(key)

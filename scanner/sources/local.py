@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from scanner.sources.interface import (
@@ -19,7 +20,12 @@ _SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".ipynb_checkpoints"}
 
 class LocalDirSource(Source):
     """Files under a directory. Symlinks are followed only when they stay inside the directory
-    and do not loop; others are reported through `skipped` so the scan records them."""
+    and do not loop; others are reported through `skipped` so the scan records them. Only
+    regular files are listed: opening a FIFO or a device would block or never end.
+
+    Text that is not valid UTF-8 is still decoded (undecodable bytes replaced) so the scan can
+    go on, but each such file is remembered in `undecodable` for the scan to record: what was
+    replaced may have been the very licence or base model the scan is looking for."""
 
     kind = "local"
 
@@ -37,6 +43,7 @@ class LocalDirSource(Source):
         self._revision = revision
         self._files: list[RepoFile] | None = None
         self.skipped: list[tuple[str, str]] = []
+        self.undecodable: list[tuple[str, str]] = []
 
     @property
     def repo_id(self) -> str | None:
@@ -58,31 +65,42 @@ class LocalDirSource(Source):
             real_dir = os.path.realpath(dirpath)
             if real_dir in seen_dirs:
                 dirnames[:] = []
-                self.skipped.append((self._rel(dirpath), "symlink loop: directory already visited"))
+                self._skip(self._rel(dirpath), "symlink loop: directory already visited")
                 continue
             seen_dirs.add(real_dir)
             if not self._inside(real_dir):
                 dirnames[:] = []
-                self.skipped.append((self._rel(dirpath), "symlink points outside the repository"))
+                self._skip(self._rel(dirpath), "symlink points outside the repository")
                 continue
             dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
             for name in sorted(filenames):
                 full = os.path.join(dirpath, name)
                 rel = self._rel(full)
+                if not _is_utf8(rel):  # no Hub repository can hold it, and no report can print it
+                    self._skip(rel, "file name is not valid UTF-8: not read")
+                    continue
                 try:
                     real = os.path.realpath(full)
                     if not self._inside(real) and not self._is_hf_blob(real):
-                        self.skipped.append((rel, "symlink points outside the repository"))
+                        self._skip(rel, "symlink points outside the repository")
                         continue
                     st = os.stat(full)
                 except OSError as exc:
-                    self.skipped.append((rel, f"unreadable: {exc.strerror or exc}"))
+                    self._skip(rel, f"unreadable: {exc.strerror or exc}")
+                    continue
+                if not stat.S_ISREG(st.st_mode):
+                    self._skip(rel, f"not a regular file ({_file_type(st.st_mode)}): not read")
                     continue
                 out.append(RepoFile(rel, st.st_size))
         return out
 
     def _walk_error(self, exc: OSError) -> None:
-        self.skipped.append((self._rel(exc.filename or str(self.root)), f"unreadable: {exc.strerror or exc}"))
+        self._skip(self._rel(exc.filename or str(self.root)), f"unreadable: {exc.strerror or exc}")
+
+    def _skip(self, rel: str, problem: str) -> None:
+        # Undecodable bytes of a file name (surrogate escapes) are shown as \xNN escapes.
+        shown = rel if _is_utf8(rel) else rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        self.skipped.append((shown, problem))
 
     def _inside(self, real: str) -> bool:
         return real == str(self._root_real) or real.startswith(str(self._root_real) + os.sep)
@@ -105,15 +123,49 @@ class LocalDirSource(Source):
     def read_bytes(self, path: str, limit: int = MAX_METADATA_BYTES) -> bytes:
         full = self.root / path
         try:
-            size = full.stat().st_size
+            st = full.stat()
+            if not stat.S_ISREG(st.st_mode):
+                raise SourceError(f"{path}: not a regular file ({_file_type(st.st_mode)})")
+            size = st.st_size
             if size > limit:
                 raise FileTooLarge(f"{path}: {size} bytes exceeds the {limit}-byte limit for metadata files")
             with open(full, "rb") as fh:
                 return fh.read(limit + 1)[: limit]
-        except FileTooLarge:
+        except SourceError:
             raise
         except OSError as exc:
             raise SourceError(f"{path}: {exc.strerror or exc}") from exc
 
+    def read_text(self, path: str, limit: int = MAX_METADATA_BYTES) -> str:
+        data = self.read_bytes(path, limit)
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            problem = (f"not valid UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+                       "undecodable bytes were replaced, so part of the file was not read")
+            if (path, problem) not in self.undecodable:
+                self.undecodable.append((path, problem))
+            return data.decode("utf-8", errors="replace")
+
     def exists(self, path: str) -> bool:
         return (self.root / path).is_file()
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _file_type(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "directory"
+    if stat.S_ISFIFO(mode):
+        return "named pipe"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return "special file"
