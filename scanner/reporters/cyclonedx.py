@@ -44,23 +44,24 @@ _LINEAGE = {str(r) for r in WEIGHT_INHERITANCE}
 
 
 def _licences(node: dict[str, Any]) -> list[DisjunctiveLicense]:
+    """The concluded licence (`node.licence`) and, when it differs, the declared one."""
     attrs = node.get("attributes") or {}
     declared = attrs.get("declared_licence")
     if declared == "other" and attrs.get("licence_name"):
         declared = attrs["licence_name"]
-    out = []
+    out: list[DisjunctiveLicense] = []
     seen: set[str] = set()
     for value, ack in ((node.get("licence"), LicenseAcknowledgement.CONCLUDED), (declared, LicenseAcknowledgement.DECLARED)):
         if not value:
             continue
         info = licence_info(str(value))
-        if (info.expression_id, ack.value) in seen or (ack == LicenseAcknowledgement.DECLARED and info.expression_id in seen):
+        if info.expression_id in seen:
             continue
         seen.add(info.expression_id)
-        url = XsUri(info.url) if info.url.startswith(("http://", "https://")) else None
         if info.spdx_id:
             out.append(DisjunctiveLicense(id=info.spdx_id, acknowledgement=ack))
         else:
+            url = XsUri(info.url) if info.url.startswith(("http://", "https://")) else None
             out.append(DisjunctiveLicense(name=plain(info.name or info.key, 300), url=url, acknowledgement=ack))
     return out
 

@@ -6,10 +6,12 @@ so a model card cannot inject Markdown or HTML into the page that shows the repo
 
 from __future__ import annotations
 
+from typing import Any
+
 from scanner.model import ScanResult
 from scanner.reporters.i18n import Localiser
 from scanner.reporters.interface import Reporter, ReportOptions
-from scanner.reporters.summary import build_view, detail_items, tensor_names
+from scanner.reporters.summary import ReportView, build_view, detail_items, tensor_names
 from scanner.reporters.templating import environment
 
 
@@ -33,6 +35,6 @@ class MarkdownReporter(Reporter):
         return text.encode("utf-8")
 
 
-def _upstream_rows(view) -> list[dict]:  # type: ignore[no-untyped-def]
+def _upstream_rows(view: ReportView) -> list[dict[str, Any]]:
     """Edges as (source, relation, target) rows: the graph as a table, since Markdown has no SVG."""
     return sorted(view.edges, key=lambda e: (e["source"], e.get("relation", ""), e["target"]))

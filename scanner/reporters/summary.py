@@ -7,8 +7,9 @@ the `ScanResult`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.model import Criterion, Finding, Outcome, ScanIssue, ScanResult, Severity
@@ -151,8 +152,6 @@ def detail_items(detail: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _short_json(value: Any, limit: int = 200) -> str:
-    import json
-
     text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
