@@ -311,3 +311,30 @@ def test_only_timestamps_change_with_the_generation_time(fmt: str) -> None:
     assert changed, "the generation time must appear in the document"
     for x, y in changed:
         assert "2026-11-20" in x and "2027-01-02" in y, (x, y)
+
+
+def test_byte_identical_across_processes_and_hash_seeds() -> None:
+    """Set and dict ordering must not leak into any format: render every format of the
+    disqualified and 60-node samples in processes with different hash seeds."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import hashlib, sys; sys.path.insert(0, 'tests')\n"
+        "import report_samples as rs\n"
+        "from scanner.reporters import ReportOptions, formats, get_reporter\n"
+        "for name in ('disqualified', 'large'):\n"
+        "    for fmt in formats():\n"
+        "        out = get_reporter(fmt).render(rs.SAMPLES[name](), ReportOptions(lang='ko' if fmt in ('md', 'html') else 'en'))\n"
+        "        print(name, fmt, hashlib.sha256(out).hexdigest())\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    outputs = []
+    for seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        run = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0, run.stderr
+        outputs.append(run.stdout)
+    assert outputs[0] == outputs[1]
+    assert len(outputs[0].splitlines()) == 2 * len(formats())
