@@ -11,9 +11,11 @@ import base64
 import json
 import os
 import re
+import select
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -64,7 +66,6 @@ class Chromium:
              f"--window-size={width},{height}", "about:blank"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
-            text=True,
         )
         self.events: list[dict[str, Any]] = []
         self.dialogs: list[str] = []
@@ -82,20 +83,38 @@ class Chromium:
 
     # -- process and connection -----------------------------------------------------------
     def _devtools_port(self) -> int:
+        """Read chromium's stderr until it announces its DevTools port (select() keeps a silent
+        or hung browser from blocking the test past the timeout)."""
         deadline = time.monotonic() + self.timeout
         assert self.proc.stderr is not None
-        seen = []
+        seen: list[str] = []
+        buffer = ""
+        fd = self.proc.stderr.fileno()
         while time.monotonic() < deadline:
-            line = self.proc.stderr.readline()
-            if not line:
-                if self.proc.poll() is not None:
-                    break
-                continue
-            seen.append(line)
-            match = re.search(r"DevTools listening on ws://[^:]+:(\d+)/", line)
-            if match:
-                return int(match.group(1))
-        raise BrowserError("chromium did not start its DevTools endpoint:\n" + "".join(seen[-20:]))
+            ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                break
+            chunk = os.read(fd, 4096).decode("utf-8", "replace")
+            if not chunk:
+                break
+            buffer += chunk
+            *lines, buffer = buffer.split("\n")
+            for line in lines:
+                seen.append(line)
+                match = re.search(r"DevTools listening on ws://[^:]+:(\d+)/", line)
+                if match:
+                    # keep draining stderr so a chatty browser never blocks on a full pipe
+                    threading.Thread(target=self._drain, args=(fd,), daemon=True).start()
+                    return int(match.group(1))
+        raise BrowserError("chromium did not start its DevTools endpoint:\n" + "\n".join(seen[-20:]))
+
+    @staticmethod
+    def _drain(fd: int) -> None:
+        try:
+            while os.read(fd, 65536):
+                pass
+        except OSError:
+            pass
 
     def _page_websocket(self, port: int) -> str:
         deadline = time.monotonic() + self.timeout
