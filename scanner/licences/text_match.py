@@ -169,20 +169,26 @@ def find_texts(index: SpdxIndex, tokens: Tokens, max_matches: int = 6) -> list[T
     keep = is_short[post_entry]
     post, post_u, post_entry = post[keep], post_u[keep], post_entry[keep]
     lic_of_post = index.post_pos[post].astype(np.int64)
-    # join each kept posting with every document position holding its n-gram
+    # each document position holding a given distinct n-gram, grouped by n-gram
     doc_order = np.argsort(inv, kind="stable")
     doc_count = np.bincount(inv, minlength=len(uniq))
     doc_first = np.concatenate([[0], np.cumsum(doc_count)[:-1]])
-    reps = doc_count[post_u]
-    total = int(reps.sum())
-    offs = np.arange(total) - np.repeat(np.cumsum(reps) - reps, reps)
-    doc_pos = doc_order[np.repeat(doc_first[post_u], reps) + offs].astype(np.int64)
-    entry = np.repeat(post_entry, reps).astype(np.int64)
-    lic_pos = np.repeat(lic_of_post, reps)
-    order = np.argsort(entry * (len(tokens) + 1) + doc_pos)  # by entry, then document position
-    entry_s, doc_s, lic_s = entry[order], doc_pos[order], lic_pos[order]
-    bounds = np.searchsorted(entry_s, shortlist), np.searchsorted(entry_s, shortlist, side="right")
-    pairs = {int(e): (doc_s[a:b], lic_s[a:b]) for e, a, b in zip(shortlist, *bounds)}
+    pairs: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def pairs_of(e: int) -> tuple[np.ndarray, np.ndarray]:
+        """(document positions ascending, licence positions) of entry e's shared n-grams."""
+        got = pairs.get(e)
+        if got is None:
+            sel = post_entry == e
+            pu, lp0 = post_u[sel], lic_of_post[sel]
+            reps = doc_count[pu]
+            total = int(reps.sum())
+            offs = np.arange(total) - np.repeat(np.cumsum(reps) - reps, reps)
+            d = doc_order[np.repeat(doc_first[pu], reps) + offs].astype(np.int64)
+            lp = np.repeat(lp0, reps)
+            o = np.argsort(d, kind="stable")
+            got = pairs[e] = (d[o], lp[o])
+        return got
 
     # Lazy greedy: a candidate's distinct matched n-grams bound its quality from above, so only
     # candidates whose bound reaches the best exact quality so far are evaluated.
@@ -192,7 +198,7 @@ def find_texts(index: SpdxIndex, tokens: Tokens, max_matches: int = 6) -> list[T
     found: list[TextHit] = []
 
     def evaluate(e: int) -> TextHit | None:
-        d, lp = pairs[e]
+        d, lp = pairs_of(e)
         if claimed.any():
             keep = ~claimed[d]
             d, lp = d[keep], lp[keep]
