@@ -116,12 +116,23 @@ class LocalDirSource(Source):
         except ValueError:
             return full
 
-    def local_path(self, path: str) -> str | None:
+    def _contained(self, path: str) -> Path | None:
+        """`path` under the root, when it stays there: the same rule as the walk, so a path
+        named in a file's content (or a symlink) never reads outside the repository."""
         full = self.root / path
-        return str(full) if full.is_file() else None
+        real = os.path.realpath(full)
+        if Path(path).is_absolute() or (not self._inside(real) and not self._is_hf_blob(real)):
+            return None
+        return full
+
+    def local_path(self, path: str) -> str | None:
+        full = self._contained(path)
+        return str(full) if full is not None and full.is_file() else None
 
     def read_bytes(self, path: str, limit: int = MAX_METADATA_BYTES) -> bytes:
-        full = self.root / path
+        full = self._contained(path)
+        if full is None:
+            raise SourceError(f"{path}: outside the repository")
         try:
             st = full.stat()
             if not stat.S_ISREG(st.st_mode):
@@ -148,7 +159,8 @@ class LocalDirSource(Source):
             return data.decode("utf-8", errors="replace")
 
     def exists(self, path: str) -> bool:
-        return (self.root / path).is_file()
+        full = self._contained(path)
+        return full is not None and full.is_file()
 
 
 def _is_utf8(name: str) -> bool:
