@@ -119,7 +119,7 @@ def run_scan(options: ScanOptions) -> ScanResult:
     issues.extend(check_weights(graph, source, options.reference_db, options.training_log, quiet=options.quiet))
     for path, problem in getattr(source, "undecodable", ()):  # text read only in part
         issues.append(ScanIssue(path=path, problem=problem, node=graph.root))
-    issues.extend(_absent_weights(graph))
+    issues.extend(_unchecked_weights(graph, [f.path for f in files]))
     for node_id in unresolved_nodes(graph):
         if all(e.relation == Relation.EVALUATED_ON for e in graph.in_edges(node_id)):
             continue  # a benchmark the model was scored on is not a dependency
@@ -150,18 +150,36 @@ def run_scan(options: ScanOptions) -> ScanResult:
     )
 
 
-def _absent_weights(graph) -> list[ScanIssue]:
-    """A target without any weight file cannot be checked for inherited weights: that leaves the
-    technical criterion open, it does not pass it."""
+#: weight formats the weights analyser does not fingerprint (pickles are reported by the resolver)
+_UNCHECKED_WEIGHT_FORMATS = {
+    ".gguf": "GGUF",
+    ".onnx": "ONNX",
+    ".h5": "TensorFlow HDF5",
+    ".keras": "Keras",
+    ".msgpack": "Flax msgpack",
+    ".tflite": "TFLite",
+    ".mlmodel": "Core ML",
+}
+
+
+def _unchecked_weights(graph, paths: list[str]) -> list[ScanIssue]:
+    """Weights the scan could not fingerprint leave the technical criterion open, like pickles:
+    a target with no weight file at all, and every weight file in a format that is not read."""
     root = graph.get(graph.root) if graph.root else None
     if root is None:
         return []
+    out = []
+    for path in paths:
+        fmt = _UNCHECKED_WEIGHT_FORMATS.get(os.path.splitext(path)[1].lower())
+        if fmt:
+            out.append(ScanIssue(path=path, node=root.id, criteria=("technical",),
+                                 problem=f"{fmt} weights are not fingerprinted: provenance of these weights is unchecked"))
     openness = root.attributes.get("openness")
-    if isinstance(openness, dict) and openness.get("weights"):
-        return []
-    return [ScanIssue(path=".", node=root.id, criteria=("technical",),
-                      problem="no weight files (safetensors, PyTorch or GGUF) in the target, so its weights could "
-                              "not be checked for inherited parts")]
+    if not out and not (isinstance(openness, dict) and openness.get("weights")):
+        out.append(ScanIssue(path=".", node=root.id, criteria=("technical",),
+                             problem="no weight files (safetensors, PyTorch or GGUF) in the target, so its weights "
+                                     "could not be checked for inherited parts"))
+    return out
 
 
 def _dedupe(issues: list[ScanIssue]) -> list[ScanIssue]:

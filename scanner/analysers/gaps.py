@@ -12,7 +12,7 @@ from __future__ import annotations
 import fnmatch
 from pathlib import PurePosixPath
 
-from scanner.graph import ModelGraph
+from scanner.graph import ModelGraph, Relation
 from scanner.model import Criterion, Evidence, Finding, ScanIssue, Severity
 from scanner.rules.ids import finding_id
 
@@ -41,12 +41,16 @@ def affected_criteria(issue: ScanIssue) -> tuple[Criterion, ...]:
 
 
 def _about_target(issue: ScanIssue, graph: ModelGraph) -> bool:
+    """Issues about the target itself or a part it contains (weights, tokenizer, code): files of
+    the target repository. Upstream models and datasets it merely points at are left out."""
     if issue.node is None or graph.root is None:
         return True
     if issue.node == graph.root:
         return True
     node = graph.get(issue.node)
-    return node is not None and any(e.source == graph.root for e in graph.in_edges(node.id)) and node.kind.value == "weights"
+    return node is not None and any(
+        e.source == graph.root and e.relation == Relation.CONTAINS for e in graph.in_edges(node.id)
+    )
 
 
 def gap_findings(issues: list[ScanIssue], graph: ModelGraph) -> list[Finding]:
