@@ -107,6 +107,15 @@ def test_korean_report_translates_fixed_strings_and_formats_dates() -> None:
     assert "통과" in md(samples.passing(), "ko")
 
 
+def test_korean_verdict_reasons_are_phrased_in_korean() -> None:
+    result = samples.disqualified()
+    text = md(result, "ko")
+    technical = next(line for line in text.splitlines() if line.startswith("| 기술적 |"))
+    assert "실패 발견 사항" in technical
+    assert result.verdict.reasons[next(iter(result.verdict.reasons))] not in text  # the engine's English line
+    assert "실패한 규칙이 없고" in md(samples.passing(), "ko")
+
+
 def test_every_message_has_a_korean_translation() -> None:
     from babel.messages.extract import extract_from_dir
 

@@ -80,10 +80,20 @@ def layers(nodes: dict[str, dict[str, Any]], edges: list[dict[str, Any]], root: 
     return result
 
 
+def shown_country(node: dict[str, Any]) -> str:
+    """The country a node is drawn in: a weight component not trained by its distributor (taken
+    over, or of unknown origin) is drawn in its design's country of origin, so a foreign encoder
+    inside a domestic model stands out."""
+    attrs = node.get("attributes") or {}
+    if node.get("kind") == "weights" and attrs.get("weights_origin") in ("inherited", "unknown") and attrs.get("origin_country"):
+        return str(attrs["origin_country"])
+    return str(node.get("country") or "")
+
+
 def country_fills(nodes: Iterable[dict[str, Any]]) -> dict[str, str]:
     """A fixed colour per country present (home country green), deterministic by country code."""
     fills = {HOME_COUNTRY: HOME_FILL}
-    foreign = sorted({str(n["country"]) for n in nodes if n.get("country") and n.get("country") != HOME_COUNTRY})
+    foreign = sorted({shown_country(n) for n in nodes if shown_country(n) and shown_country(n) != HOME_COUNTRY})
     for i, code in enumerate(foreign):
         fills[code] = FOREIGN_FILLS[i % len(FOREIGN_FILLS)]
     return fills
@@ -218,7 +228,7 @@ def render_svg(
         p = placed[nid]
         node = nodes[nid]
         attrs = node.get("attributes") or {}
-        country = node.get("country") or ""
+        country = shown_country(node)
         fill = fills.get(country, UNKNOWN_FILL)
         state = status.get(nid, "ok")
         colour, width = OUTLINE[state]
@@ -273,7 +283,7 @@ def reachable(nodes: dict[str, dict[str, Any]], edges: list[dict[str, Any]], roo
 
 
 def _legend(y: int, fills: dict[str, str], nodes: dict[str, dict[str, Any]], _: Callable[[str], str]) -> str:
-    present = {n.get("country") or "" for n in nodes.values()}
+    present = {shown_country(n) for n in nodes.values()}
     items: list[tuple[str, str, str, float]] = []  # (label, fill, stroke, width); dashed when fill is ""
     for code in sorted(fills, key=lambda c: (c != HOME_COUNTRY, c)):
         if code in present:

@@ -122,6 +122,20 @@ class Localiser:
         key = str(value)
         return self.gettext(table[key]) if key in table else key
 
+    def reason(self, verdict: Any) -> str:
+        """The one-line reason of a criterion's outcome, in this language: the engine's own reason
+        is English, so other languages phrase it from the deciding findings."""
+        if self.lang == "en" and verdict.reason:
+            return verdict.reason
+        values = {"n": self.number(verdict.deciding), "rule": verdict.example_rule, "node": verdict.example_node}
+        if verdict.outcome == "fail" and verdict.deciding:
+            return self.gettext("%(n)s failing finding(s), first %(rule)s on %(node)s") % values
+        if verdict.outcome == "review" and verdict.deciding:
+            return self.gettext("%(n)s finding(s) to review, first %(rule)s on %(node)s") % values
+        if verdict.outcome == "pass":
+            return self.gettext("No rule failed and nothing is left to review.")
+        return verdict.reason or self.gettext("No reason recorded.")
+
     def criterion(self, value: Any) -> str:
         return self.label(CRITERION_LABELS, value)
 

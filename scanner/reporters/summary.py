@@ -22,9 +22,15 @@ _SEVERITY_ORDER = {Severity.FAIL: 0, Severity.REVIEW: 1, Severity.INFO: 2}
 
 @dataclass(frozen=True)
 class CriterionVerdict:
+    """A criterion's outcome with what the one-line reason is made of, so each report language
+    can phrase it (the engine's own `reason` is English)."""
+
     criterion: str
     outcome: str
     reason: str
+    deciding: int = 0  # standing findings that decide the outcome (fails for fail, reviews for review)
+    example_rule: str = ""
+    example_node: str = ""
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,22 @@ class ReportView:
         return self.nodes.get(self.root) if self.root else None
 
 
+def _criterion_verdict(result: ScanResult, criterion: Criterion, outcome: Outcome) -> CriterionVerdict:
+    standing = [f for f in result.findings if f.criterion == criterion and not f.waived]
+    if outcome == Outcome.FAIL:
+        deciding = [f for f in standing if f.severity == Severity.FAIL]
+    elif outcome == Outcome.REVIEW:
+        deciding = [f for f in standing if f.severity in (Severity.FAIL, Severity.REVIEW)]
+    else:
+        deciding = []
+    deciding.sort(key=_finding_order)
+    first = deciding[0] if deciding else None
+    return CriterionVerdict(
+        str(criterion), str(outcome), result.verdict.reasons.get(criterion, ""), len(deciding),
+        first.rule if first else "", first.node if first else "",
+    )
+
+
 def build_view(result: ScanResult) -> ReportView:
     graph = result.graph or {}
     nodes = {n["id"]: n for n in graph.get("nodes", []) if isinstance(n, dict) and "id" in n}
@@ -89,9 +111,7 @@ def build_view(result: ScanResult) -> ReportView:
     verdicts = []
     for criterion in CRITERIA:
         outcome = result.verdict.criteria.get(criterion, Outcome.REVIEW)
-        verdicts.append(
-            CriterionVerdict(str(criterion), str(outcome), result.verdict.reasons.get(criterion, ""))
-        )
+        verdicts.append(_criterion_verdict(result, criterion, outcome))
     grouped: dict[str, list[Finding]] = {str(c): [] for c in CRITERIA}
     for finding in sorted(result.findings, key=_finding_order):
         grouped.setdefault(str(finding.criterion), []).append(finding)
