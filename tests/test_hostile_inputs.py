@@ -293,6 +293,52 @@ XFAIL_CASES = [
 ]
 
 
+_CARD = PASSING.joinpath("README.md").read_text(encoding="utf-8")
+_LINEAGE_YAML = ("scanner/extractors/lineage.py:281 mergekit_claims catches yaml.YAMLError only: {what} raises {exc} "
+                 "out of yaml.safe_load; catch (ValueError, RecursionError) too")
+_TRAINING_LOG = ("scanner/weights/training_log.py:{line} parse_log catches json.JSONDecodeError only: {what} raises {exc}; "
+                 "catch (ValueError, RecursionError) and raise TrainingLogError")
+XFAIL_CASES += [
+    pytest.param(
+        "README.md", _CARD + "\n```yaml\nmerge_method: slerp\nmodels: " + nested_json(20_000) + "\n```\n",
+        marks=pytest.mark.xfail(strict=True, raises=RecursionError, reason=_LINEAGE_YAML.format(
+            what="a deeply nested mergekit block in the card", exc="RecursionError")),
+        id="card-mergekit-block-deeply-nested",
+    ),
+    pytest.param(
+        "README.md", _CARD + "\n```yaml\nmerge_method: slerp\nx: 1" + "0" * 5000 + "\n```\n",
+        marks=pytest.mark.xfail(strict=True, raises=ValueError, reason=_LINEAGE_YAML.format(
+            what="a 5,000-digit integer in a mergekit block of the card", exc="ValueError")),
+        id="card-mergekit-block-5000-digit-integer",
+    ),
+    pytest.param(
+        "mergekit_config.yml", "merge_method: slerp\nmodels: " + nested_json(20_000) + "\n",
+        marks=pytest.mark.xfail(strict=True, raises=RecursionError, reason=_LINEAGE_YAML.format(
+            what="a deeply nested mergekit_config.yml", exc="RecursionError")),
+        id="mergekit-config-deeply-nested",
+    ),
+    pytest.param(
+        "adapter_config.json", '{"base_model_name_or_path": ' + nested_json(100_000) + "}",
+        marks=pytest.mark.xfail(strict=True, raises=RecursionError, reason=(
+            "scanner/extractors/lineage.py:203 adapter_claims catches ValueError only: a deeply nested "
+            "adapter_config.json raises RecursionError; catch it and record the file as unreadable")),
+        id="adapter-config-deeply-nested",
+    ),
+    pytest.param(
+        "trainer_state.json", '{"log_history": ' + nested_json(100_000) + "}",
+        marks=pytest.mark.xfail(strict=True, raises=RecursionError, reason=_TRAINING_LOG.format(
+            line=103, what="a deeply nested trainer_state.json", exc="RecursionError")),
+        id="trainer-state-deeply-nested",
+    ),
+    pytest.param(
+        "train_loss.jsonl", '{"step": 1, "loss": 1' + "0" * 5000 + "}\n",
+        marks=pytest.mark.xfail(strict=True, raises=ValueError, reason=_TRAINING_LOG.format(
+            line=116, what="a 5,000-digit number in a JSON Lines loss log", exc="ValueError")),
+        id="loss-log-5000-digit-integer",
+    ),
+]
+
+
 @pytest.mark.parametrize(("name", "content"), XFAIL_CASES)
 def test_pathological_json_is_recorded(tmp_path, schema, name, content):
     repo = make_repo(tmp_path)
@@ -378,6 +424,7 @@ def test_extractors_reject_pathological_json_and_yaml():
         (parse_safetensors_index, '{"weight_map": ' + nested_json(100_000) + "}", "nested too deeply"),
         (parse_safetensors_index, '{"weight_map": {"a": 1' + "0" * 5000 + "}}", "invalid JSON"),
         (parse_card, "---\nx: " + nested_json(50_000) + "\n---\n", "nested too deeply"),
+        (parse_card, "---\nx: 1" + "0" * 5000 + "\n---\n", "malformed YAML"),
     ]
     for parser, text, words in cases:
         with pytest.raises(ExtractionError) as err:

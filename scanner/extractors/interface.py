@@ -78,6 +78,8 @@ def load_yaml_with_lines(text: str, path: str, line_offset: int = 0) -> tuple[An
         raise ExtractionError(path, f"malformed YAML: {exc}") from None
     except RecursionError:
         raise ExtractionError(path, "YAML nested too deeply to parse") from None
+    except ValueError as exc:  # e.g. an integer of thousands of digits
+        raise ExtractionError(path, f"malformed YAML: {exc}") from None
     lines: dict[str, int] = {}
     if isinstance(data, _LinedDict):
         lines = {str(k): v + 1 + line_offset for k, v in data.key_lines.items()}
