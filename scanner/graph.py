@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import networkx as nx
 
@@ -217,16 +217,20 @@ class ModelGraph:
         start: str,
         relations: frozenset[Relation] | set[Relation] | None = None,
         max_hops: int = 8,
+        follow: Callable[[Edge], bool] | None = None,
     ) -> dict[str, list[Edge]]:
-        """Every node reachable from `start` through edges of `relations` within `max_hops`,
-        mapped to the shortest edge path that reaches it (breadth-first, cycle-safe)."""
+        """Every node reachable from `start` through edges of `relations` (and accepted by
+        `follow`) within `max_hops`, mapped to the shortest edge path that reaches it
+        (breadth-first, cycle-safe, the same path on every run)."""
         found: dict[str, list[Edge]] = {start: []}
         frontier = [start]
         for _ in range(max_hops):
             nxt: list[str] = []
             for nid in frontier:
-                for edge in self.out_edges(nid):
+                for edge in sorted(self.out_edges(nid), key=lambda e: (str(e.relation), e.target)):
                     if relations is not None and edge.relation not in relations:
+                        continue
+                    if follow is not None and not follow(edge):
                         continue
                     if edge.target not in found:
                         found[edge.target] = found[nid] + [edge]

@@ -19,7 +19,8 @@ from typing import Any, Callable
 
 from scanner.graph import Edge, ModelGraph, Node, NodeKind, Relation
 from scanner.model import Evidence
-from scanner.rules.licensing import FACT_VOCABULARY, LicenceResolver, LicenceView
+from scanner.licences.knowledge import FACT_NAMES as FACT_VOCABULARY
+from scanner.rules.licensing import LicenceResolver, LicenceView
 from scanner.rules.schema import RELATION_SETS, RuleError
 
 # --------------------------------------------------------------------------------------------
@@ -915,22 +916,7 @@ def reachable(graph: ModelGraph, start: str, relations: frozenset[Relation], max
     """Nodes reachable from `start` through `relations` within `max_hops`, with the shortest
     edge path to each. Edges marked `norm_only` (similarity of normalisation weights alone) are
     never followed: they are not evidence that anything was taken over."""
-    found: dict[str, list[Edge]] = {start: []}
-    frontier = [start]
-    for _ in range(max_hops):
-        nxt: list[str] = []
-        for nid in frontier:
-            for edge in sorted(graph.out_edges(nid), key=lambda e: (str(e.relation), e.target)):
-                if edge.relation not in relations or edge.attributes.get("norm_only") is True:
-                    continue
-                if edge.target not in found:
-                    found[edge.target] = found[nid] + [edge]
-                    nxt.append(edge.target)
-        if not nxt:
-            break
-        frontier = nxt
-    found.pop(start)
-    return found
+    return graph.paths_from(start, relations, max_hops, follow=lambda e: e.attributes.get("norm_only") is not True)
 
 
 _BUILDERS: dict[str, Callable[[Any, Where, Compiled], Condition]] = {

@@ -14,29 +14,6 @@ from typing import Any
 
 from scanner.model import Evidence
 
-#: The fixed clause-fact vocabulary of the knowledge base (the shared contract).
-FACT_VOCABULARY = (
-    "terminate_on_breach",
-    "terminate_on_litigation",
-    "terminate_at_will",
-    "revocable",
-    "unilateral_amendment",
-    "updatable_policy",
-    "remote_restriction",
-    "field_of_use",
-    "non_commercial",
-    "commercial_gate",
-    "attribution_notice",
-    "built_with",
-    "name_prefix",
-    "licence_copy",
-    "propagation",
-    "output_restriction",
-    "geographic_exclusion",
-    "export_control",
-    "patent_termination",
-    "copyleft",
-)
 
 #: Facts that are duties of a licensee (what a derivative or a copy must carry).
 DUTY_FACTS = (

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from scanner.graph import Relation
+from scanner.graph import WEIGHT_INHERITANCE, Relation
 from scanner.model import Criterion, Severity
 
 
@@ -39,17 +39,7 @@ RELATION_SETS: dict[str, frozenset[Relation]] = {
             Relation.DERIVED_FROM,
         }
     ),
-    "inheritance": frozenset(
-        {
-            Relation.FINETUNE_OF,
-            Relation.ADAPTER_OF,
-            Relation.MERGE_OF,
-            Relation.QUANTIZED_OF,
-            Relation.DISTILLED_FROM,
-            Relation.DERIVED_FROM,
-            Relation.REUSES_WEIGHTS_OF,
-        }
-    ),
+    "inheritance": WEIGHT_INHERITANCE,
     "containment": frozenset({Relation.CONTAINS}),
     "code": frozenset({Relation.COPIES_CODE_FROM, Relation.RUNS_REMOTE_CODE_OF}),
     # Everything the model needs; evaluation datasets are not something it depends on.
