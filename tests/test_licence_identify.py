@@ -369,3 +369,13 @@ def test_long_notices_file_is_read_in_windows(index, corpus: Path) -> None:
     assert len(found) == 8 * len(names)
     starts = [m.start_line for m in found]
     assert starts == sorted(starts) and len(set(starts)) == len(starts)
+
+
+def test_readme_licence_section_markdown_and_underlined() -> None:
+    from scanner.licences.repo_licences import licence_section
+
+    assert licence_section("# T\n\n## License\n\nApache 2.0\n\n## Other\nx\n") == (3, 5, "## License\n\nApache 2.0\n\n")
+    rst = "Title\n=====\n\nHello\n\nLicense\n-------\n\nMIT licensed.\n\nCitation\n--------\nx\n"
+    first, last, body = licence_section(rst)
+    assert (first, last) == (6, 9) and "MIT licensed." in body and "Citation" not in body
+    assert licence_section("no section here\n") is None

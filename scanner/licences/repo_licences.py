@@ -34,6 +34,11 @@ _LICENCE_HEADING = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _ANY_HEADING = re.compile(r"^(?P<hashes>#{1,6})[ \t]+\S", re.MULTILINE)
+_LICENCE_UNDERLINED = re.compile(
+    r"^[ \t]*(?:licen[cs](?:e|es|ing)|licen[cs]e agreement|terms of use)\b[^\n]*\n[ \t]*(?:={3,}|-{3,}|~{3,})[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_ANY_UNDERLINED = re.compile(r"^[^\n\s][^\n]*\n[ \t]*(?:={3,}|-{3,}|~{3,})[ \t]*$", re.MULTILINE)
 _MD_LINK = re.compile(r"\[(?P<text>[^\]\n]{1,200})\]\((?P<url>[^)\s]{1,500})\)")
 _LICENSED_UNDER = re.compile(
     r"(?:licen[cs]ed|released|distributed|available)\s+under\s+(?:the\s+|an?\s+)?(?P<name>[A-Za-z0-9][\w .+\-]{1,80}?)"
@@ -115,18 +120,34 @@ def is_licence_file(path: str) -> bool:
 
 
 def licence_section(text: str) -> tuple[int, int, str] | None:
-    """(first line, last line, text) of the README's licence section, if it has one."""
+    """(first line, last line, text) of the README's licence section, if it has one.
+
+    Markdown `#` headings and underlined (setext / reStructuredText) headings are understood; the
+    section runs to the next heading of the same or a higher level.
+    """
     m = _LICENCE_HEADING.search(text)
-    if not m:
+    u = _LICENCE_UNDERLINED.search(text)
+    if u is not None and (m is None or u.start() < m.start()):
+        end = len(text)
+        nxt = _ANY_UNDERLINED.search(text, u.end())
+        hashes = _ANY_HEADING.search(text, u.end())
+        candidates = [x.start() for x in (nxt, hashes) if x is not None]
+        if candidates:
+            end = min(candidates)
+        start = u.start()
+    elif m is not None:
+        level = len(m.group("hashes"))
+        end = len(text)
+        for h in _ANY_HEADING.finditer(text, m.end()):
+            if len(h.group("hashes")) <= level:
+                end = h.start()
+                break
+        start = m.start()
+    else:
         return None
-    level = len(m.group("hashes"))
-    end = len(text)
-    for h in _ANY_HEADING.finditer(text, m.end()):
-        if len(h.group("hashes")) <= level:
-            end = h.start()
-            break
-    first = text.count("\n", 0, m.start()) + 1
-    body = text[m.start() : end]
+    m_start = start
+    first = text.count("\n", 0, m_start) + 1
+    body = text[m_start:end]
     last = first + body.rstrip("\n").count("\n")
     return first, last, body
 
