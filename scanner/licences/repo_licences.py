@@ -35,9 +35,10 @@ _LICENCE_HEADING = re.compile(
 )
 _ANY_HEADING = re.compile(r"^(?P<hashes>#{1,6})[ \t]+\S", re.MULTILINE)
 _LICENCE_UNDERLINED = re.compile(
-    r"^[ \t]*(?:licen[cs](?:e|es|ing)|licen[cs]e agreement|terms of use)\b[^\n]*\n[ \t]*(?:={3,}|-{3,}|~{3,})[ \t]*$",
+    r"^[ \t]*(?:licen[cs](?:e|es|ing)|licen[cs]e agreement|terms of use)\b[^\n:]*\n[ \t]*(?:={3,}|-{3,}|~{3,})[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
+_FRONT_MATTER_END = re.compile(r"^---[ \t]*$", re.MULTILINE)
 _ANY_UNDERLINED = re.compile(r"^[^\n\s][^\n]*\n[ \t]*(?:={3,}|-{3,}|~{3,})[ \t]*$", re.MULTILINE)
 _MD_LINK = re.compile(r"\[(?P<text>[^\]\n]{1,200})\]\((?P<url>[^)\s]{1,500})\)")
 _LICENSED_UNDER = re.compile(
@@ -125,8 +126,12 @@ def licence_section(text: str) -> tuple[int, int, str] | None:
     Markdown `#` headings and underlined (setext / reStructuredText) headings are understood; the
     section runs to the next heading of the same or a higher level.
     """
-    m = _LICENCE_HEADING.search(text)
-    u = _LICENCE_UNDERLINED.search(text)
+    body_start = 0
+    if text.startswith("---"):  # YAML front matter (the model card) is not a section
+        fm = _FRONT_MATTER_END.search(text, 3)
+        body_start = fm.end() if fm else 0
+    m = _LICENCE_HEADING.search(text, body_start)
+    u = _LICENCE_UNDERLINED.search(text, body_start)
     if u is not None and (m is None or u.start() < m.start()):
         end = len(text)
         nxt = _ANY_UNDERLINED.search(text, u.end())
