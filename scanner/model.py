@@ -132,6 +132,14 @@ class Finding:
     source: str = ""
     waived: bool = False
     waiver: Waiver | None = None
+    #: `message`/`remediation` in other report languages: lang -> {"message", "remediation"}.
+    #: `message` stays English (the contract); reports in a language show its text when present.
+    translations: dict[str, dict[str, str]] = field(default_factory=dict, compare=False, hash=False)
+
+    def text(self, lang: str) -> tuple[str, str]:
+        """(message, remediation) in `lang`, each falling back to English when not translated."""
+        local = self.translations.get(lang) or {}
+        return local.get("message") or self.message, local.get("remediation") or self.remediation
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -150,6 +158,8 @@ class Finding:
         }
         if self.waiver is not None:
             out["waiver"] = self.waiver.to_dict()
+        if self.translations:
+            out["translations"] = {lang: dict(texts) for lang, texts in sorted(self.translations.items())}
         return out
 
 

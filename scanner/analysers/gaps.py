@@ -30,6 +30,10 @@ _BY_PATTERN: tuple[tuple[tuple[str, ...], tuple[Criterion, ...]], ...] = (
 )
 
 
+#: criterion names as the Korean review publishes them
+_CRITERION_KO = {Criterion.TECHNICAL: "기술적", Criterion.POLICY: "정책적", Criterion.ETHICS: "윤리적"}
+
+
 def affected_criteria(issue: ScanIssue) -> tuple[Criterion, ...]:
     if issue.criteria is not None:
         return tuple(Criterion(c) for c in issue.criteria)
@@ -75,6 +79,11 @@ def gap_findings(issues: list[ScanIssue], graph: ModelGraph) -> list[Finding]:
                     path=(node,),
                     remediation="Fix or provide the file and scan again, or check this part by hand.",
                     source="sovscan: unknown is never pass",
+                    translations={"ko": {
+                        "message": f"{issue.path}을(를) 읽거나 검사하지 못해({issue.problem}) "
+                                   f"{_CRITERION_KO[criterion]} 기준을 완전히 판정할 수 없습니다.",
+                        "remediation": "파일을 고치거나 제공한 뒤 다시 스캔하거나, 이 부분을 직접 확인하십시오.",
+                    }},
                 )
             )
     return out

@@ -105,6 +105,10 @@ def evaluate(
                 message="The scan produced no target model node, so this criterion cannot be judged.",
                 remediation="Check the scan issues: the target could not be read.",
                 source="sovscan engine: unknown is never pass",
+                translations={"ko": {
+                    "message": "스캔 결과에 대상 모델 노드가 없어 이 기준을 판정할 수 없습니다.",
+                    "remediation": "스캔 문제 목록을 확인하십시오. 대상을 읽지 못했습니다.",
+                }},
             )
             for c in Criterion
         ]
@@ -142,6 +146,11 @@ def _rule_failed(rule: Rule, target: Node, exc: Exception) -> Finding:
                 f"so what it checks is undecided.",
         remediation="Report the problem with the scan's report.json; review what the rule checks by hand.",
         source=rule.source,
+        translations={"ko": {
+            "message": f"규칙 {rule.id}을(를) 이 그래프에서 평가하지 못했습니다({type(exc).__name__}: {exc}). "
+                       "따라서 이 규칙이 검사하는 내용은 판정되지 않았습니다.",
+            "remediation": "스캔의 report.json과 함께 문제를 보고하고, 이 규칙이 검사하는 내용을 직접 검토하십시오.",
+        }},
     )
 
 
@@ -211,6 +220,10 @@ class _Runner:
             path=tuple(node_path),
             remediation=render(rule.remediation, values),
             source=rule.source,
+            translations={
+                lang: {key: render(text, values, lang) for key, text in texts.items()}
+                for lang, texts in rule.translations.items()
+            },
         )
 
     def confidence(self, rule: Rule, ctx: Context, edges: list[Edge]) -> float:

@@ -267,8 +267,7 @@ def load_pack(name_or_path: str | Path) -> PolicyPack:
                         + _no_such_rule(rid, entries, "override")
                         + "; a new rule needs criterion, severity, when, message, remediation and source"
                     )
-                merged = {**entries[rid][0], **entry}
-                entries[rid] = (merged, where, pack_id)
+                entries[rid] = (_override(entries[rid][0], entry), where, pack_id)
         for j, rid in enumerate(pack.data.get("disable") or []):
             if rid not in entries:
                 raise Where(pack.file, pack.lines, ("disable", j)).error(_no_such_rule(rid, entries, "disable"))
@@ -291,6 +290,26 @@ def load_pack(name_or_path: str | Path) -> PolicyPack:
         lineage=tuple(str(p.data["id"]) for p in reversed(chain)),
         disabled=tuple(disabled),
     )
+
+
+def _override(inherited: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
+    """An inherited rule with a child's override applied. `translations` merge per language and
+    per text; an inherited translation of a text the child rewrites in English (message or
+    remediation) is dropped unless the child translates it too, so a report never shows a
+    translation of words the rule no longer says (it falls back to the English text)."""
+    merged = {**inherited, **entry}
+    translations: dict[str, dict[str, Any]] = {}
+    for lang, texts in (inherited.get("translations") or {}).items():
+        kept = {k: v for k, v in texts.items() if k not in entry}
+        if kept:
+            translations[lang] = kept
+    for lang, texts in (entry.get("translations") or {}).items():
+        translations[lang] = {**translations.get(lang, {}), **texts}
+    if translations:
+        merged["translations"] = translations
+    else:
+        merged.pop("translations", None)
+    return merged
 
 
 def _no_such_rule(rid: str, entries: dict[str, Any], verb: str) -> str:
@@ -323,6 +342,13 @@ def compile_rule(data: dict[str, Any], where: Where, pack_id: str, parameters: d
         problem = check_template(str(data[key]))
         if problem:
             raise where.at(key).error(problem)
+    translations: dict[str, dict[str, str]] = {}
+    for lang, texts in (data.get("translations") or {}).items():
+        for key, text in texts.items():
+            problem = check_template(str(text))
+            if problem:
+                raise where.at("translations").at(lang).at(key).error(problem)
+        translations[str(lang)] = {k: str(v).strip() for k, v in texts.items()}
     confidence = _confidence(data.get("confidence", "path"))
     for name in sorted(info.params):
         if name not in parameters:
@@ -345,6 +371,7 @@ def compile_rule(data: dict[str, Any], where: Where, pack_id: str, parameters: d
         file=where.file,
         line=where.line(),
         data={k: v for k, v in data.items()},
+        translations=translations,
     )
 
 

@@ -103,6 +103,8 @@ class Rule:
     file: str | None = None
     line: int | None = None
     data: dict[str, Any] = field(default_factory=dict, compare=False)
+    #: message/remediation templates in other report languages: lang -> {message, remediation}
+    translations: dict[str, dict[str, str]] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)

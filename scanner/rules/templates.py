@@ -33,7 +33,100 @@ TEMPLATE_VARIABLES = frozenset(
     }
 )
 
-_ENV = SandboxedEnvironment(undefined=ChainableUndefined, autoescape=False, keep_trailing_newline=False)
+#: Words of the graph and licence vocabularies (clause facts, relations, components, openness
+#: parts) as a sentence in each report language says them: the `term` filter. Identifiers not
+#: listed read as themselves with spaces for underscores, so a new fact never breaks a message.
+TERMS: dict[str, dict[str, str]] = {
+    "ko": {
+        # clause facts
+        "terminate_on_breach": "위반 시 해지",
+        "terminate_on_litigation": "소송 제기 시 해지",
+        "terminate_at_will": "라이선스 제공자의 임의 해지",
+        "revocable": "철회 가능",
+        "unilateral_amendment": "일방적 변경",
+        "updatable_policy": "라이선스 제공자가 바꿀 수 있는 이용 정책",
+        "remote_restriction": "원격 이용 제한",
+        "field_of_use": "이용 분야 제한",
+        "non_commercial": "비상업적 이용 한정",
+        "commercial_gate": "일정 규모 이상 상업적 이용 시 별도 라이선스",
+        "attribution_notice": "저작자 고지",
+        "built_with": "\"Built with\" 표시",
+        "name_prefix": "모델 이름 접두어",
+        "licence_copy": "라이선스 사본 동봉",
+        "propagation": "파생물로의 제한 승계",
+        "output_restriction": "출력물로 다른 모델 학습 금지",
+        "geographic_exclusion": "지역 제외",
+        "export_control": "수출 통제",
+        "patent_termination": "특허 소송 시 특허 라이선스 종료",
+        "copyleft": "카피레프트(소스 공개 의무)",
+        # relations (noun form: "A → B (relation)")
+        "finetune_of": "미세 조정",
+        "adapter_of": "어댑터",
+        "merge_of": "병합",
+        "quantized_of": "양자화",
+        "distilled_from": "증류",
+        "derived_from": "파생",
+        "contains": "포함",
+        "reuses_weights_of": "가중치 재사용",
+        "copies_code_from": "코드 복사",
+        "runs_remote_code_of": "원격 코드 실행",
+        "trained_on": "학습 데이터",
+        "evaluated_on": "평가 데이터",
+        "depends_on": "의존",
+        # components
+        "language_model": "언어 모델",
+        "vision_tower": "비전 인코더",
+        "audio_tower": "오디오 인코더",
+        "projector": "프로젝터",
+        "embeddings": "임베딩",
+        "component": "구성 요소",
+        # openness parts
+        "weights": "가중치",
+        "code": "코드",
+        "data_card": "데이터 카드",
+        "training_logs": "학습 로그",
+        # node kinds
+        "model": "모델",
+        "tokenizer": "토크나이저",
+        "dataset": "데이터셋",
+        "package": "패키지",
+        # weight-similarity strengths
+        "weak": "약함",
+        "moderate": "중간",
+        "strong": "강함",
+    },
+}
+
+
+def _term_filter(lang: str):
+    table = TERMS.get(lang, {})
+
+    def term(value: Any) -> Any:
+        """One word or a list of words of the shared vocabulary, in the report language."""
+        if isinstance(value, (list, tuple)):
+            return [term(v) for v in value]
+        key = str(value)
+        return table.get(key, key.replace("_", " "))
+
+    return term
+
+
+def _environment(lang: str) -> SandboxedEnvironment:
+    env = SandboxedEnvironment(undefined=ChainableUndefined, autoescape=False, keep_trailing_newline=False)
+    env.filters["term"] = _term_filter(lang)
+    return env
+
+
+_ENVS: dict[str, SandboxedEnvironment] = {}
+
+
+def _env(lang: str = "en") -> SandboxedEnvironment:
+    if lang not in _ENVS:
+        _ENVS[lang] = _environment(lang)
+    return _ENVS[lang]
+
+
+_ENV = _env("en")
 
 
 @lru_cache(maxsize=2048)
@@ -43,6 +136,10 @@ def check_template(text: str) -> str | None:
         parsed = _ENV.parse(text)
     except TemplateSyntaxError as exc:
         return f"template syntax error on template line {exc.lineno}: {exc.message}"
+    try:
+        _ENV.compile(parsed)  # an unknown filter or test is found when compiling, not parsing
+    except TemplateSyntaxError as exc:
+        return f"template error on template line {exc.lineno}: {exc.message}"
     unknown = sorted(meta.find_undeclared_variables(parsed) - TEMPLATE_VARIABLES)
     if unknown:
         return (
@@ -52,15 +149,15 @@ def check_template(text: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=2048)
-def _compiled(text: str):
-    return _ENV.from_string(text)
+@lru_cache(maxsize=4096)
+def _compiled(text: str, lang: str):
+    return _env(lang).from_string(text)
 
 
-def render(text: str, values: dict[str, Any]) -> str:
-    """Render a checked template; a render failure gives the raw text plus the reason, never a
-    crash (the finding still stands)."""
+def render(text: str, values: dict[str, Any], lang: str = "en") -> str:
+    """Render a checked template (in `lang`, which picks the `term` filter's words); a render
+    failure gives the raw text plus the reason, never a crash (the finding still stands)."""
     try:
-        return " ".join(_compiled(text).render(**values).split())
+        return " ".join(_compiled(text, lang).render(**values).split())
     except Exception as exc:  # odd attribute values from a graph must not crash a scan
         return f"{text} [message could not be rendered: {type(exc).__name__}: {exc}]"

@@ -77,21 +77,33 @@ def apply_waivers(
         expired = dt.date.fromisoformat(waiver.expires) < today
         if expired:
             hit = "; it would have waived a finding that therefore stands" if i in expired_hits else ""
+            hit_ko = " 이 예외가 면제했을 결과는 그대로 유효합니다." if i in expired_hits else ""
             notes.append(_note("engine.waiver-expired", criterion, waiver, evidence,
                                f"The waiver for {waiver.rule} on {waiver.node} (approved by "
                                f"{waiver.approver}) expired on {waiver.expires} and no longer applies{hit}.",
-                               "Renew the waiver with a new expiry date, or fix what it excused."))
+                               "Renew the waiver with a new expiry date, or fix what it excused.",
+                               {"ko": {
+                                   "message": f"{waiver.node}에 대한 {waiver.rule} 예외(승인자: {waiver.approver})는 "
+                                              f"{waiver.expires}에 만료되어 더 이상 적용되지 않습니다.{hit_ko}",
+                                   "remediation": "새 만료일로 예외를 갱신하거나, 예외로 넘긴 문제를 해결하십시오.",
+                               }}))
         elif i not in used:
-            known = "" if rule is not None or any(fnmatchcase(r.id, waiver.rule) for r in pack.rules) \
-                else f" (pack {pack.id} has no rule '{waiver.rule}')"
+            unknown_rule = rule is None and not any(fnmatchcase(r.id, waiver.rule) for r in pack.rules)
+            known = f" (pack {pack.id} has no rule '{waiver.rule}')" if unknown_rule else ""
+            known_ko = f"(정책 팩 {pack.id}에 '{waiver.rule}' 규칙이 없습니다)" if unknown_rule else ""
             notes.append(_note("engine.waiver-unused", criterion, waiver, evidence,
                                f"The waiver for {waiver.rule} on {waiver.node} matches no finding{known}.",
-                               "Remove the waiver, or correct its rule id or node selector."))
+                               "Remove the waiver, or correct its rule id or node selector.",
+                               {"ko": {
+                                   "message": f"{waiver.node}에 대한 {waiver.rule} 예외와 일치하는 결과가 "
+                                              f"없습니다{known_ko}.",
+                                   "remediation": "예외를 삭제하거나, 규칙 ID 또는 노드 선택자를 바로잡으십시오.",
+                               }}))
     return out, notes
 
 
 def _note(rule: str, criterion: Criterion, waiver: Waiver, evidence: tuple[Evidence, ...],
-          message: str, remediation: str) -> Finding:
+          message: str, remediation: str, translations: dict[str, dict[str, str]]) -> Finding:
     return Finding(
         id=finding_id(rule, waiver.node, f"{waiver.rule}|{waiver.expires}|{waiver.approver}"),
         rule=rule,
@@ -103,6 +115,7 @@ def _note(rule: str, criterion: Criterion, waiver: Waiver, evidence: tuple[Evide
         evidence=evidence,
         remediation=remediation,
         source="sovscan waivers",
+        translations=translations,
     )
 
 
