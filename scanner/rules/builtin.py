@@ -32,8 +32,8 @@ _ENGINE_RULES = """
   translations:
     ko:
       message: >-
-        {{ node.id }}을(를) 확인하지 못해 라이선스와 이용 조건을 알 수 없습니다
-        (경로: {{ path | join(' -> ') }}).
+        {{ node.id | josa('을/를') }} 확인하지 못해 라이선스와 이용 조건을 알 수
+        없습니다(경로: {{ path | join(' -> ') }}).
       remediation: >-
         저장소에 접근할 수 있게 한 뒤(네트워크, 캐시 또는 게이트 저장소용 토큰) 다시 스캔하거나,
         라이선스 사실을 기록하고 사유와 함께 이 결과를 예외 처리하십시오.
@@ -69,7 +69,7 @@ _ENGINE_RULES = """
   translations:
     ko:
       message: >-
-        {{ node.name }}이(가) 선언한 라이선스 '{{ node.licence }}'는 라이선스 지식 베이스에 없어,
+        {{ node.name | josa('이/가') }} 선언한 라이선스('{{ node.licence }}')는 라이선스 지식 베이스에 없어,
         해지·변경·통제 조항을 판정할 수 없습니다.
       remediation: >-
         라이선스 원문(LICENSE 파일, license_link)을 확인해 지식 베이스에 추가하거나, 조건을 직접

@@ -53,7 +53,7 @@ TERMS: dict[str, dict[str, str]] = {
         "built_with": "\"Built with\" 표시",
         "name_prefix": "모델 이름 접두어",
         "licence_copy": "라이선스 사본 동봉",
-        "propagation": "파생물로의 제한 승계",
+        "propagation": "제한 사항의 파생물 승계",
         "output_restriction": "출력물로 다른 모델 학습 금지",
         "geographic_exclusion": "지역 제외",
         "export_control": "수출 통제",
@@ -90,6 +90,18 @@ TERMS: dict[str, dict[str, str]] = {
         "tokenizer": "토크나이저",
         "dataset": "데이터셋",
         "package": "패키지",
+        # licence categories
+        "permissive": "허용형",
+        "weak-copyleft": "약한 카피레프트",
+        "ai-restricted": "AI 이용 제한형",
+        "non-commercial": "비상업용",
+        "proprietary": "독점",
+        "public-domain": "퍼블릭 도메인",
+        "data": "데이터 라이선스",
+        # what a duty check reads from the target
+        "detected_licences": "감지된 라이선스 목록",
+        "card_text": "모델 카드 본문",
+        "notice_text": "NOTICE 본문",
         # weight-similarity strengths
         "weak": "약함",
         "moderate": "중간",
@@ -103,17 +115,42 @@ def _term_filter(lang: str):
 
     def term(value: Any) -> Any:
         """One word or a list of words of the shared vocabulary, in the report language."""
-        if isinstance(value, (list, tuple)):
-            return [term(v) for v in value]
+        if isinstance(value, (list, tuple)) or (hasattr(value, "__iter__") and hasattr(value, "__next__")):
+            return [term(v) for v in value]  # a list, or what `map`/`select` yield
         key = str(value)
         return table.get(key, key.replace("_", " "))
 
     return term
 
 
+#: Whether a digit's Korean reading (영 일 이 삼 사 오 육 칠 팔 구) ends in a consonant, and in ㄹ.
+_DIGIT_FINAL = {"0": "ㅇ", "1": "ㄹ", "2": "", "3": "ㅁ", "4": "", "5": "", "6": "ㄱ", "7": "ㄹ", "8": "ㄹ", "9": ""}
+_RIEUL = 8  # jongseong index of ㄹ
+
+
+def josa(word: Any, pair: str) -> str:
+    """`word` followed by the Korean particle of `pair` ("은/는", "이/가", "을/를", "과/와",
+    "으로/로") that fits its last sound. A word ending in neither Hangul nor a digit (a model
+    name in Latin letters) keeps both forms, "은(는)", as Korean technical writing does."""
+    text = str(word)
+    with_final, without_final = pair.split("/", 1)
+    last = text.rstrip()[-1:] if text.strip() else ""
+    if "가" <= last <= "힣":
+        final = (ord(last) - 0xAC00) % 28
+        has_final, rieul = final != 0, final == _RIEUL
+    elif last in _DIGIT_FINAL:
+        has_final, rieul = bool(_DIGIT_FINAL[last]), _DIGIT_FINAL[last] == "ㄹ"
+    else:
+        return f"{text}{with_final}({without_final})"
+    if with_final == "으로":
+        return text + ("로" if not has_final or rieul else "으로")
+    return text + (with_final if has_final else without_final)
+
+
 def _environment(lang: str) -> SandboxedEnvironment:
     env = SandboxedEnvironment(undefined=ChainableUndefined, autoescape=False, keep_trailing_newline=False)
     env.filters["term"] = _term_filter(lang)
+    env.filters["josa"] = josa
     return env
 
 
