@@ -269,7 +269,7 @@ def _open_target(source: Any, files: list[str], report: WeightReport, model_id: 
         try:
             data = json.loads(source.read_text(index[0]))
             chosen = sorted({str(base / v) if str(base) != "." else v for v in data["weight_map"].values()})
-        except (SourceError, json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+        except (SourceError, ValueError, RecursionError, KeyError, TypeError, AttributeError) as exc:
             report.issues.append(ScanIssue(index[0], f"unreadable safetensors index: {exc}", model_id))
             chosen = [p for p in st_files if "/" not in p]
     else:
@@ -345,7 +345,7 @@ def _vocab_size(source: Any, files: list[str]) -> int | None:
         return None
     try:
         return vocab_size_from_config(json.loads(source.read_text("config.json")))
-    except (SourceError, json.JSONDecodeError, AttributeError):
+    except (SourceError, ValueError, RecursionError, AttributeError):  # the resolver reports a bad config
         return None
 
 
@@ -1092,9 +1092,8 @@ def _training_log(
     for path, text in candidates:
         try:
             points = parse_log(text, path)
-        except TrainingLogError as exc:
-            if explicit is not None:
-                report.issues.append(ScanIssue(path, str(exc), model_id))
+        except TrainingLogError as exc:  # a loss log that cannot be read is a gap, not an absence
+            report.issues.append(ScanIssue(path, str(exc), model_id))
             continue
         verdict = judge(points, vocab_size, path)
         report.training_log = verdict

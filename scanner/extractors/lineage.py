@@ -279,7 +279,7 @@ def mergekit_claims(text: str, path: str, start_line: int = 1) -> list[LineageCl
     """Models of a mergekit config given as YAML text (a config file or a card code block)."""
     try:
         data = yaml.safe_load(text)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError, RecursionError):
         return []
     if not isinstance(data, dict) or not ("merge_method" in data or "slices" in data or "models" in data):
         return []
@@ -299,14 +299,22 @@ def mergekit_claims(text: str, path: str, start_line: int = 1) -> list[LineageCl
 _CODE_BLOCK = re.compile(r"^(```|~~~)[ \t]*(yaml|yml)?[^\n]*\n(.*?)^\1[ \t]*$", re.MULTILINE | re.DOTALL)
 
 
-def card_mergekit_claims(body: str, path: str = "README.md", body_start_line: int = 1) -> list[LineageClaim]:
-    """mergekit configs quoted in ```yaml blocks of a card body."""
+def card_mergekit_claims(body: str, path: str = "README.md", body_start_line: int = 1,
+                         problems: list[tuple[str, str]] | None = None) -> list[LineageClaim]:
+    """mergekit configs quoted in ```yaml blocks of a card body; a block that looks like one but
+    does not parse is appended to `problems`."""
     out = []
     for m in _CODE_BLOCK.finditer(body):
         block = m.group(3)
         if "merge_method" not in block and "slices:" not in block:
             continue
-        out.extend(mergekit_claims(block, path, _line_of(body, m.start(3), body_start_line)))
+        line = _line_of(body, m.start(3), body_start_line)
+        problem = _yaml_problem(block)
+        if problem:
+            if problems is not None:
+                problems.append((path, f"mergekit block at line {line}: {problem}"))
+            continue
+        out.extend(mergekit_claims(block, path, line))
     return out
 
 
@@ -409,15 +417,16 @@ def merge_claims(claims: Iterable[LineageClaim], own_id: str | None = None) -> l
 
 
 # -- the entry point the resolver calls --------------------------------------------------------
-def lineage_claims(source: Any, card: Any, config: Any) -> list[LineageClaim]:
+def lineage_claims(source: Any, card: Any, config: Any,
+                   problems: list[tuple[str, str]] | None = None) -> list[LineageClaim]:
     """Every lineage claim about the repository behind `source`.
 
     `card` is a `ModelCard` (or None), `config` a `ModelConfig` (or None). Reads only small files
     from the source (`adapter_config.json`, `mergekit_config.yml`) and the first bytes of GGUF
-    files; a file that cannot be read gives no claim (the resolver records read problems)."""
-    cached = getattr(source, "_lineage_claims_memo", None)
-    if cached is not None and cached[0] is card and cached[1] is config:
-        return list(cached[2])  # the describer and the resolver both ask: read the files once
+    files. A lineage file that cannot be read or parsed gives no claim and is appended to
+    `problems` as `(path, reason)`: the caller records it, so a declared base never vanishes
+    silently."""
+    problems = problems if problems is not None else []
     files = [f.path for f in source.list_files()]
     own_id = getattr(source, "repo_id", None)
     quantization = getattr(config, "quantization", None) if config is not None else None
@@ -429,7 +438,7 @@ def lineage_claims(source: Any, card: Any, config: Any) -> list[LineageClaim]:
                                   card.evidence.get("base_model"), card.path)
         claims += tag_claims(card.tags, card.path)
         body, start = card.body or "", card.body_start_line or 1
-        mk = card_mergekit_claims(body, card.path, start)
+        mk = card_mergekit_claims(body, card.path, start, problems)
         claims += mk
         merge_card = bool(mk) or has_mergekit or any(t.lower() in ("merge", "mergekit") for t in card.tags)
         claims += cache_path_claims(body, card.path, start, merge_card)
@@ -440,34 +449,53 @@ def lineage_claims(source: Any, card: Any, config: Any) -> list[LineageClaim]:
     if config is not None:
         claims += name_or_path_claims(config.name_or_path, own_id, config.evidence.get("_name_or_path"), config.path)
     if "adapter_config.json" in files:
-        text = _read_small(source, "adapter_config.json")
+        text = _read_lineage_file(source, "adapter_config.json", _json_problem, problems)
         if text:
             claims += adapter_claims(text)
     for name in files:
         if name.lower() in _MERGEKIT_FILES:
-            text = _read_small(source, name)
+            text = _read_lineage_file(source, name, _yaml_problem, problems)
             if text:
                 claims += mergekit_claims(text, name)
     for name in [f for f in files if f.lower().endswith(".gguf")][:8]:
         prefix = read_prefix(source, name, GGUF_PREFIX_BYTES)
-        if prefix:
-            try:
-                claims += gguf_claims(parse_gguf_metadata(prefix).values, name)
-            except GGUFError:
-                continue
-    result = merge_claims(claims, own_id)
-    try:
-        source._lineage_claims_memo = (card, config, tuple(result))
-    except AttributeError:  # a source with __slots__: no memo, only a repeated read
-        pass
-    return result
+        if not prefix:
+            problems.append((name, "GGUF header unreadable: its base-model keys were not read"))
+            continue
+        try:
+            claims += gguf_claims(parse_gguf_metadata(prefix).values, name)
+        except GGUFError as exc:
+            problems.append((name, f"invalid GGUF header: {exc}"))
+    return merge_claims(claims, own_id)
 
 
-def _read_small(source: Any, path: str) -> str | None:
+def _json_problem(text: str) -> str | None:
     try:
-        return source.read_text(path, limit=1024 * 1024)
-    except Exception:  # unreadable or too large: no claim; the resolver reports file problems
+        json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        return f"invalid JSON: {exc}"
+    return None
+
+
+def _yaml_problem(text: str) -> str | None:
+    try:
+        yaml.safe_load(text)
+    except (yaml.YAMLError, ValueError, RecursionError) as exc:
+        return f"malformed YAML: {exc}"
+    return None
+
+
+def _read_lineage_file(source: Any, path: str, problem_of, problems: list[tuple[str, str]]) -> str | None:
+    try:
+        text = source.read_text(path, limit=1024 * 1024)
+    except Exception as exc:  # any source error: recorded, never a crash
+        problems.append((path, f"unreadable: {exc}"))
         return None
+    problem = problem_of(text)
+    if problem:
+        problems.append((path, problem))
+        return None
+    return text
 
 
 def read_prefix(source: Any, path: str, length: int) -> bytes | None:

@@ -154,7 +154,10 @@ def _lineage_upstreams(desc: RepoDescription, model: Node, source: Source, card:
     """Every lineage claim (declared base model, tags, adapter, GGUF, mergekit, cache paths and ids
     in the card's prose, `_name_or_path`) as an upstream of the model node."""
     have = {(u.repo_id, u.relation) for u in desc.upstreams}
-    for claim in lineage_claims(source, card, config):
+    problems: list[tuple[str, str]] = []
+    claims = lineage_claims(source, card, config, problems)
+    desc.issues.extend(ScanIssue(path=path, problem=problem, node=desc.node_id) for path, problem in problems)
+    for claim in claims:
         if claim.upstream_id.casefold() == repo_id.casefold() or (claim.upstream_id, claim.relation) in have:
             continue
         have.add((claim.upstream_id, claim.relation))

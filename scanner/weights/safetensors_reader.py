@@ -90,8 +90,8 @@ def parse_header(raw: bytes, file_size: int, file: str = "") -> tuple[dict[str, 
     label = file or "safetensors header"
     try:
         header = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SafetensorsError(f"{label}: header is not valid UTF-8 JSON ({exc})") from exc
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
+        raise SafetensorsError(f"{label}: header is not valid UTF-8 JSON ({type(exc).__name__}: {exc})") from exc
     if not isinstance(header, dict):
         raise SafetensorsError(f"{label}: header is not a JSON object")
     data_start = 8 + len(raw)

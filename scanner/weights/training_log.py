@@ -101,21 +101,21 @@ def parse_log(text: str, name: str) -> list[LossPoint]:
     if lower.endswith(".json"):
         try:
             data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise TrainingLogError(f"{name}: not JSON ({exc.msg})") from exc
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError, over-long integers, deep nesting
+            raise TrainingLogError(f"{name}: not JSON ({type(exc).__name__}: {str(exc)[:120]})") from exc
         history = data.get("log_history") if isinstance(data, dict) else data
         if not isinstance(history, list):
             raise TrainingLogError(f"{name}: no log_history list")
         points = [p for rec in history if isinstance(rec, dict) and (p := _point(rec))]
     elif lower.endswith(".jsonl"):
-        for line in text.splitlines():
+        for number, line in enumerate(text.splitlines(), 1):
             line = line.strip()
             if not line:
                 continue
             try:
                 rec = json.loads(line)
-            except json.JSONDecodeError:
-                continue
+            except (ValueError, RecursionError) as exc:  # a corrupt line is reported, not skipped
+                raise TrainingLogError(f"{name}: line {number} is not JSON ({type(exc).__name__}: {str(exc)[:120]})") from exc
             if isinstance(rec, dict) and (p := _point(rec)):
                 points.append(p)
     else:
