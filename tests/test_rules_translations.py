@@ -95,6 +95,16 @@ def test_term_filter_speaks_the_render_language() -> None:
     assert render(template, values, "ko") == "위반 시 해지, some new fact"
 
 
+def test_named_filter_reads_a_component_in_korean() -> None:
+    view = {"id": "weights:org/m#vision_tower", "name": "org/m vision tower", "kind": "weights",
+            "attributes": {"component": "vision_tower"}}
+    assert render("{{ node | named }}", {"node": view}) == "org/m vision tower"
+    assert render("{{ node | named | josa('은/는') }}", {"node": view}, "ko") == "org/m의 비전 인코더는"
+    model = {"id": "model:org/m", "name": "org/m", "kind": "model", "attributes": {}}
+    assert render("{{ node | named }}", {"node": model}, "ko") == "org/m"
+    assert render("[{{ ancestor | named }}]", {"ancestor": None}, "ko") == "[]"
+
+
 # -- the rule language ------------------------------------------------------------------------
 
 

@@ -69,7 +69,7 @@ _ENGINE_RULES = """
   translations:
     ko:
       message: >-
-        {{ node.name | josa('이/가') }} 선언한 라이선스('{{ node.licence }}')는 라이선스 지식 베이스에 없어,
+        {{ node | named | josa('이/가') }} 선언한 라이선스('{{ node.licence }}')는 라이선스 지식 베이스에 없어,
         해지·변경·통제 조항을 판정할 수 없습니다.
       remediation: >-
         라이선스 원문(LICENSE 파일, license_link)을 확인해 지식 베이스에 추가하거나, 조건을 직접
@@ -96,7 +96,7 @@ _ENGINE_RULES = """
   translations:
     ko:
       message: >-
-        {{ target.name }}에는 {{ node.name }}의 가중치가 들어 있지만, 그
+        {{ target.name }}에는 {{ node | named }}의 가중치가 들어 있지만, 그
         {{ "라이선스 '" ~ node.licence ~ "'는 지식 베이스에 없어" if node.licence else "라이선스를 알 수 없어" }}
         라이선스 의무(고지, 라이선스 사본, 이름 표기)를 지키는지 확인할 수 없습니다.
       remediation: 상위 모델의 라이선스를 확인하고 그 의무를 모델 파일과 대조하십시오.
@@ -118,7 +118,7 @@ _ENGINE_RULES = """
   translations:
     ko:
       message: >-
-        {{ node.name }}({{ node.kind | term }})에 선언된 라이선스가 없어, 어떤 조건으로 사용할 수
+        {{ node | named }}({{ node.kind | term }})에 선언된 라이선스가 없어, 어떤 조건으로 사용할 수
         있는지 알 수 없습니다.
       remediation: >-
         공급자에게 라이선스를 요청하거나, 저장소(LICENSE 파일, 카드 메타데이터)에서 찾아 다시

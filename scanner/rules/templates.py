@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import ChainableUndefined, TemplateSyntaxError, meta
+from jinja2 import ChainableUndefined, TemplateSyntaxError, Undefined, meta
 from jinja2.sandbox import SandboxedEnvironment
 
 #: Variables a message or remediation may use (documented in rules/README.md).
@@ -147,10 +147,35 @@ def josa(word: Any, pair: str) -> str:
     return text + (with_final if has_final else without_final)
 
 
+#: How a language names a component of a model ("<model>의 비전 인코더").
+_COMPONENT_OF = {"ko": "{model}의 {component}"}
+
+
+def _named_filter(lang: str):
+    term = _term_filter(lang)
+    pattern = _COMPONENT_OF.get(lang)
+
+    def named(view: Any) -> str:
+        """A node view's name as a sentence in the report language says it: a weights
+        component reads as "<model>의 <component>" in Korean instead of its English node name."""
+        if not isinstance(view, dict):
+            return "" if view is None or isinstance(view, Undefined) else str(view)
+        name = str(view.get("name") or view.get("id") or "")
+        component = (view.get("attributes") or {}).get("component")
+        if pattern is None or view.get("kind") != "weights" or not isinstance(component, str) or not component:
+            return name
+        suffix = " " + component.replace("_", " ")
+        model = name[: -len(suffix)] if name.endswith(suffix) else name.split("#", 1)[0]
+        return pattern.format(model=model, component=term(component))
+
+    return named
+
+
 def _environment(lang: str) -> SandboxedEnvironment:
     env = SandboxedEnvironment(undefined=ChainableUndefined, autoescape=False, keep_trailing_newline=False)
     env.filters["term"] = _term_filter(lang)
     env.filters["josa"] = josa
+    env.filters["named"] = _named_filter(lang)
     return env
 
 
