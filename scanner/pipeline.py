@@ -92,6 +92,8 @@ def open_target(options: ScanOptions):
         raise ScanError(str(exc)) from None
     except SourceError as exc:
         raise ScanError(f"cannot open {options.target!r}: {exc}") from None
+    except OSError as exc:  # e.g. a directory the user may not read (probed before any source check)
+        raise ScanError(f"target {printable(options.target)!r} is not readable: {exc.strerror or exc}") from None
 
 
 def run_scan(options: ScanOptions) -> ScanResult:

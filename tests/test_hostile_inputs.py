@@ -479,6 +479,7 @@ def test_cli_escapes_hostile_card_content_in_every_report(tmp_path, schema):
               "datasets": [f"org/{HOSTILE}", "org/a` <img src=x onerror=alert(2)> `b"], "tags": [HOSTILE]}
     (repo / "README.md").write_text(front_matter(fields, f"# {HOSTILE}\n\n[click](javascript:alert(3))\n"), encoding="utf-8")
     (repo / "NOTICE").write_text(HOSTILE, encoding="utf-8")
+    (repo / "LICENSE-<img src=x onerror=alert(4)>").write_text(HOSTILE, encoding="utf-8")
     out = tmp_path / "out"
     proc = sovscan("scan", str(repo), "--output-dir", str(out), "--format", "json", "--format", "md", "--format", "html", "-q")
     assert proc.returncode in (FAIL, REVIEW), proc.stderr
@@ -510,26 +511,48 @@ def test_cli_target_that_is_a_file_exits_4(tmp_path):
     assert "not a directory" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_cli_unreadable_file_is_recorded(tmp_path):
-    """chmod 000 on config.json. Root reads everything, so as root the scan drops the DAC
-    override capabilities (setpriv) to see what a normal user sees."""
-    prefix: tuple[str, ...] = ()
-    if os.geteuid() == 0:
-        setpriv = shutil.which("setpriv")
-        caps = "-dac_override,-dac_read_search"
-        if setpriv is None or subprocess.run([setpriv, f"--inh-caps={caps}", f"--bounding-set={caps}", "true"]).returncode:
-            pytest.skip("running as root without setpriv to drop the read-override capabilities")
-        prefix = (setpriv, f"--inh-caps={caps}", f"--bounding-set={caps}")
+def _without_read_override() -> tuple[str, ...]:
+    """Root reads everything, so as root the scan drops the DAC override capabilities (setpriv)
+    to see what a normal user sees; skip when that is impossible."""
+    if os.geteuid() != 0:
+        return ()
+    setpriv = shutil.which("setpriv")
+    caps = "-dac_override,-dac_read_search"
+    prefix = (setpriv, f"--inh-caps={caps}", f"--bounding-set={caps}") if setpriv else ()
+    if not prefix or subprocess.run([*prefix, "true"], capture_output=True).returncode:
+        pytest.skip("running as root without setpriv to drop the read-override capabilities")
+    return prefix
+
+
+def test_cli_unreadable_file_and_directory_are_recorded(tmp_path):
+    prefix = _without_read_override()
     repo = make_repo(tmp_path)
+    (repo / "extra").mkdir()
+    (repo / "extra" / "modeling_hidden.py").write_text("# hidden code\n", encoding="utf-8")
     (repo / "config.json").chmod(0)
+    (repo / "extra").chmod(0)
     out = tmp_path / "out"
     try:
         proc = sovscan("scan", str(repo), "--output-dir", str(out), "--format", "json", "-q", prefix=prefix)
     finally:
         (repo / "config.json").chmod(0o644)
+        (repo / "extra").chmod(0o755)
     assert proc.returncode == REVIEW, proc.stderr
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert any("Permission denied" in p for p in issues_about(report, "config.json")), report["scan_issues"]
+    assert any("Permission denied" in p for p in issues_about(report, "extra")), report["scan_issues"]
+
+
+def test_cli_unreadable_target_exits_4(tmp_path):
+    prefix = _without_read_override()
+    repo = make_repo(tmp_path)
+    repo.chmod(0)
+    try:
+        proc = sovscan("scan", str(repo), "--output-dir", str(tmp_path / "out"), "-q", prefix=prefix)
+    finally:
+        repo.chmod(0o755)
+    assert proc.returncode == SCAN_ERROR
+    assert "not readable" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_cli_report_directory_under_a_file_exits_4(tmp_path):
