@@ -87,13 +87,18 @@ def open_target(options: ScanOptions):
     from scanner.sources.open import open_source
 
     try:
-        return open_source(options.target, revision=options.revision, offline=options.offline)
+        source = open_source(options.target, revision=options.revision, offline=options.offline)
     except TargetNotFound as exc:
         raise ScanError(str(exc)) from None
     except SourceError as exc:
         raise ScanError(f"cannot open {options.target!r}: {exc}") from None
     except OSError as exc:  # e.g. a directory the user may not read (probed before any source check)
         raise ScanError(f"target {printable(options.target)!r} is not readable: {exc.strerror or exc}") from None
+    if options.revision and source.kind == "local" and source.revision is None:
+        # a plain folder has one state only: scanning it "at" a revision would report what was not asked for
+        raise ScanError(f"--revision {options.revision!r} needs a Hub id, a cache folder or a git checkout; "
+                        f"{printable(options.target)!r} is a plain directory")
+    return source
 
 
 def run_scan(options: ScanOptions) -> ScanResult:

@@ -455,6 +455,24 @@ def test_target_that_is_a_file_cannot_be_scanned(tmp_path):
         run_scan(ScanOptions(target=str(tmp_path / "model.safetensors"), offline=True))
 
 
+def test_revision_of_a_plain_directory_is_an_error(tmp_path):
+    repo = make_repo(tmp_path)
+    with pytest.raises(ScanError, match="--revision 'v1.0' needs"):
+        run_scan(ScanOptions(target=str(repo), offline=True, revision="v1.0"))
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "scanner/extractors/lineage.py:68 _CACHE_PATH (and _ID) put no bound on the org/name parts: a card repeating "
+    "`models--a` yields one upstream id as long as the card (900 KB for 100,000 repeats), carried into every "
+    "report. Proposed fix: bound each part to the Hub's 96 characters ([\\w.-]{0,95}) and drop longer matches"))
+def test_cache_path_in_the_card_never_yields_an_unbounded_id(tmp_path, schema):
+    repo = make_repo(tmp_path)
+    readme = repo / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8") + "\nWeights from " + "models--a" * 1000 + "\n", encoding="utf-8")
+    _code, report = scan(repo, schema)
+    assert max(len(n["id"]) for n in report["graph"]["nodes"]) < 250
+
+
 def test_unreachable_hub_for_a_declared_base_model_never_passes(tmp_path, schema, monkeypatch):
     """Network fault while resolving an upstream: recorded on the upstream, and no pass."""
     monkeypatch.delenv("HF_HUB_OFFLINE")
