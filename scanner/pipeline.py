@@ -44,12 +44,18 @@ class ScanOptions:
 
 
 def generated_timestamp() -> str:
-    """Now, or SOURCE_DATE_EPOCH when set (reproducible reports)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.strip().isdigit():
-        moment = datetime.fromtimestamp(int(epoch), tz=timezone.utc)
-    else:
+    """Now, or SOURCE_DATE_EPOCH when set (reproducible reports). A malformed value is an error,
+    as the reproducible-builds specification asks: a report silently dated "now" is not reproducible."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch:
         moment = datetime.now(tz=timezone.utc).replace(microsecond=0)
+        return moment.isoformat().replace("+00:00", "Z")
+    try:
+        if not (epoch.isascii() and epoch.isdigit()):
+            raise ValueError
+        moment = datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        raise ScanError(f"SOURCE_DATE_EPOCH={epoch[:40]!r} is not a Unix time in whole seconds") from None
     return moment.isoformat().replace("+00:00", "Z")
 
 
@@ -114,6 +120,7 @@ def run_scan(options: ScanOptions) -> ScanResult:
     except Exception as exc:  # a bad pack or waiver file is the user's input: a usage error
         raise PolicyError(str(exc)) from exc
 
+    generated = generated_timestamp()
     source = open_target(options)
     files = source.list_files()
     if not files:
@@ -153,7 +160,7 @@ def run_scan(options: ScanOptions) -> ScanResult:
         graph=graph.to_dict(),
         findings=findings,
         scan_issues=issues,
-        generated=generated_timestamp(),
+        generated=generated,
     )
 
 

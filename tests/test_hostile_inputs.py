@@ -455,6 +455,13 @@ def test_target_that_is_a_file_cannot_be_scanned(tmp_path):
         run_scan(ScanOptions(target=str(tmp_path / "model.safetensors"), offline=True))
 
 
+@pytest.mark.parametrize("epoch", ["99999999999999999999", "abc", "-5", "1e9", "\u0661\u0662"])
+def test_malformed_source_date_epoch_is_an_error(tmp_path, monkeypatch, epoch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    with pytest.raises(ScanError, match="SOURCE_DATE_EPOCH"):
+        run_scan(ScanOptions(target=str(PASSING), offline=True))
+
+
 def test_revision_of_a_plain_directory_is_an_error(tmp_path):
     repo = make_repo(tmp_path)
     with pytest.raises(ScanError, match="--revision 'v1.0' needs"):
