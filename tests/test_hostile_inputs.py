@@ -580,6 +580,14 @@ def test_cli_unreadable_target_exits_4(tmp_path):
     assert "not readable" in proc.stderr and "Traceback" not in proc.stderr
 
 
+@pytest.mark.parametrize("repo_id", ["../../etc", "acme/<script>", "no-slash", "a/b/c"])
+def test_cli_repo_id_that_is_not_a_hub_id_is_a_usage_error(tmp_path, repo_id):
+    proc = sovscan("scan", str(PASSING), "--repo-id", repo_id, "--output-dir", str(tmp_path / "out"), "-q")
+    assert proc.returncode == USAGE
+    assert "is not a Hub id" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_cli_report_directory_under_a_file_exits_4(tmp_path):
     (tmp_path / "plain").write_text("x", encoding="utf-8")
     proc = sovscan("scan", str(PASSING), "--output-dir", str(tmp_path / "plain" / "out"), "-q")

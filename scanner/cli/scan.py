@@ -57,6 +57,11 @@ def scan(target, policy, formats, output_dir, lang, revision, repo_id, depth, of
     unknown = [f for f in formats if f not in known]
     if unknown:
         raise click.UsageError(f"unknown format {unknown[0]!r}; choose from {', '.join(known)}")
+    if repo_id is not None:
+        from scanner.sources.hub import looks_like_repo_id
+
+        if not looks_like_repo_id(repo_id):  # it becomes node ids and report names: no paths, no markup
+            raise click.BadParameter(f"{repo_id!r} is not a Hub id (org/name)", param_hint="'--repo-id'")
     options = ScanOptions(
         target=target, policy=policy, revision=revision, repo_id=repo_id, depth=depth, offline=offline,
         reference_db=reference_db, training_log=training_log, waivers=waivers,
