@@ -54,12 +54,13 @@ def make_repo(tmp_path: Path, name: str = "acme__hostile") -> Path:
 
 
 def scan(target: Path | str, schema: dict, all_formats: bool = False, **options) -> tuple[int, dict]:
-    """Scan in-process; every report must render and report.json must validate."""
+    """Scan in-process; every report must render (in English and Korean) and report.json must validate."""
     result = run_scan(ScanOptions(target=str(target), offline=options.pop("offline", True), today=date(2026, 11, 1), **options))
     report = json.loads(get_reporter("json").render(result, ReportOptions()))
     jsonschema.validate(report, schema)
     for fmt in formats() if all_formats else ("md", "html"):
-        assert get_reporter(fmt).render(result, ReportOptions())
+        for lang in ("en", "ko"):
+            assert get_reporter(fmt).render(result, ReportOptions(lang=lang))
     return exit_code_for(result), report
 
 
