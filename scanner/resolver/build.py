@@ -3,7 +3,7 @@
 The target is described from its own source (`repository.describe_repository`); every
 repository it points at is then read too, breadth-first up to `depth` levels
 (`upstream.UpstreamWalk`: Hub, or the local cache when offline). What cannot be read stays in
-the graph as a placeholder node (`resolved: false`) carrying what its id tells, with a scan issue.
+the graph as an unresolved node (`resolved: false`) carrying what its id tells, with a scan issue.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Callable
 
 from scanner.graph import Edge, ModelGraph, NodeKind
 from scanner.model import ScanIssue
-from scanner.resolver.repository import RepoDescription, Upstream, describe_repository, placeholder_node
+from scanner.resolver.repository import RepoDescription, Upstream, describe_repository, unresolved_node
 from scanner.sources.interface import Source
 
 DEFAULT_DEPTH = 8
@@ -35,10 +35,10 @@ def add_description(graph: ModelGraph, desc: RepoDescription) -> None:
 
 
 def link_upstream(graph: ModelGraph, up: Upstream, reason: str = "not fetched") -> None:
-    """Add the edge to an upstream, creating a placeholder node when it is not in the graph."""
-    node_id = placeholder_node(up.repo_id, up.kind).id
+    """Add the edge to an upstream, creating an unresolved node when it is not in the graph."""
+    node_id = unresolved_node(up.repo_id, up.kind).id
     if node_id not in graph:
-        graph.add_node(placeholder_node(up.repo_id, up.kind, reason))
+        graph.add_node(unresolved_node(up.repo_id, up.kind, reason))
     graph.add_edge(Edge(up.from_node, node_id, up.relation, list(up.evidence), up.confidence))
 
 

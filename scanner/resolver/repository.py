@@ -63,7 +63,7 @@ def dataset_node_id(repo_id: str) -> str:
     return f"dataset:{repo_id}"
 
 
-def placeholder_node(repo_id: str, kind: NodeKind = NodeKind.MODEL, reason: str = "not fetched") -> Node:
+def unresolved_node(repo_id: str, kind: NodeKind = NodeKind.MODEL, reason: str = "not fetched") -> Node:
     """A node known only from its id: organisation, and from the licensors table its entity
     and country. `resolved` is False until its repository is read."""
     org = repo_id.split("/", 1)[0] if "/" in repo_id else None

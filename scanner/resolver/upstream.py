@@ -31,7 +31,7 @@ from scanner.resolver.repository import (
     dataset_node_id,
     describe_repository,
     model_node_id,
-    placeholder_node,
+    unresolved_node,
 )
 from scanner.sources.interface import Source, SourceError
 
@@ -215,7 +215,7 @@ class UpstreamWalk:
             return
         err = result.error
         reason = getattr(err, "reason", "error")
-        node = placeholder_node(result.repo_id, result.kind, f"{reason}: {err}")
+        node = unresolved_node(result.repo_id, result.kind, f"{reason}: {err}")
         node.attributes["fetch_error"] = reason
         info = result.hub_info or {}
         card = info.get("cardData") if isinstance(info.get("cardData"), dict) else {}
@@ -237,7 +237,7 @@ class UpstreamWalk:
             return
         if target not in graph:
             reason = f"beyond the resolution depth ({self.depth})" if level > self.depth else "not fetched"
-            graph.add_node(placeholder_node(up.repo_id, up.kind, reason))
+            graph.add_node(unresolved_node(up.repo_id, up.kind, reason))
             if level > self.depth:
                 graph.node(target).attributes["depth_limited"] = True
         cycle = target == up.from_node or _reaches(graph, target, up.from_node)
