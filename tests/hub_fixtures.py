@@ -126,6 +126,11 @@ def hub_env(hub: HubServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     for key, value in env.items():
         if key.startswith(("HF_", "SOVSCAN_")) or key.lower() == "no_proxy":
             monkeypatch.setenv(key, value)
+    # huggingface_hub freezes HF_HUB_OFFLINE when first imported; an earlier test of this session
+    # may have imported it offline, and in-process scans here must be online.
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
     return env
 
 

@@ -333,10 +333,6 @@ def test_unreadable_lineage_file_never_passes(tmp_path, schema, name, content):
     assert issues_about(report, name), report["scan_issues"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "scanner/sources/interface.py:66 Source.read_text decodes with errors='replace' and records nothing; "
-    "LocalDirSource records `undecodable` (surfaced by the pipeline) but HFCacheSource does not. Proposed fix: "
-    "move the strict decode + `undecodable` record from sources/local.py into Source.read_text"))
 def test_non_utf8_card_in_a_cache_snapshot_is_recorded(tmp_path, schema):
     import hashlib
 
@@ -469,10 +465,6 @@ def test_revision_of_a_plain_directory_is_an_error(tmp_path):
         run_scan(ScanOptions(target=str(repo), offline=True, revision="v1.0"))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "scanner/extractors/lineage.py:68 _CACHE_PATH (and _ID) put no bound on the org/name parts: a card repeating "
-    "`models--a` yields one upstream id as long as the card (900 KB for 100,000 repeats), carried into every "
-    "report. Proposed fix: bound each part to the Hub's 96 characters ([\\w.-]{0,95}) and drop longer matches"))
 def test_cache_path_in_the_card_never_yields_an_unbounded_id(tmp_path, schema):
     repo = make_repo(tmp_path)
     readme = repo / "README.md"

@@ -268,7 +268,10 @@ def _open_target(source: Any, files: list[str], report: WeightReport, model_id: 
         base = PurePosixPath(index[0]).parent
         try:
             data = json.loads(source.read_text(index[0]))
-            chosen = sorted({str(base / v) if str(base) != "." else v for v in data["weight_map"].values()})
+            weight_map = data.get("weight_map") if isinstance(data, dict) else None
+            if not isinstance(weight_map, dict):
+                raise ValueError("no `weight_map` object")
+            chosen = sorted({str(base / v) if str(base) != "." else v for v in weight_map.values()})
         except (SourceError, ValueError, RecursionError, KeyError, TypeError, AttributeError) as exc:
             report.issues.append(ScanIssue(index[0], f"unreadable safetensors index: {exc}", model_id))
             chosen = [p for p in st_files if "/" not in p]

@@ -27,6 +27,8 @@ entry point the resolver calls; the other functions are pure and take text or da
 
 from __future__ import annotations
 
+import bisect
+
 import fnmatch
 import json
 import re
@@ -65,7 +67,9 @@ _MERGEKIT_FILES = ("mergekit_config.yml", "mergekit_config.yaml")
 
 _ID = r"[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}"
 _HUB_ID = re.compile(rf"^{_ID}$")
-_CACHE_PATH = re.compile(r"(models|datasets)--([A-Za-z0-9][\w.-]*?)--([A-Za-z0-9][\w.-]*?)(?=/|\\|$|[\s`'\")\]])")
+# each part bounded like a Hub name (96 characters): a card repeating `models--a` must not
+# become one upstream id as long as the card
+_CACHE_PATH = re.compile(r"(models|datasets)--([A-Za-z0-9][\w.-]{0,95}?)--([A-Za-z0-9][\w.-]{0,95}?)(?=/|\\|$|[\s`'\")\]])")
 _HF_URL = re.compile(rf"https?://(?:www\.)?(?:huggingface\.co|hf\.co)/({_ID})")
 _PROSE_ID = re.compile(rf"(?<![\w./:-])({_ID})(?![\w/-])")
 
@@ -355,8 +359,12 @@ def prose_claims(body: str, path: str = "README.md", body_start_line: int = 1) -
     out = []
     no_code = _CODE_BLOCK.sub(lambda m: " " * len(m.group(0)), body)
     candidates: list[tuple[int, str]] = [(m.start(), m.group(1)) for m in _HF_URL.finditer(no_code)]
+    # an id inside a huggingface.co link is that link's, not a second mention: spans sorted by start
+    link_starts = [start for start, _raw in candidates]
+    link_ends = [start + 40 + len(raw) for start, raw in candidates]
     for m in _PROSE_ID.finditer(no_code):
-        if not any(s <= m.start() < s + 40 + len(r) for s, r in candidates):
+        i = bisect.bisect_right(link_starts, m.start()) - 1
+        if i < 0 or m.start() >= link_ends[i]:
             candidates.append((m.start(), m.group(1)))
     for pos, raw in sorted(candidates):
         repo = _clean_id(raw)

@@ -146,6 +146,8 @@ def describe_repository(source: Source, repo_id: str, is_target: bool = False) -
     desc.nodes.extend(extras.nodes)
     desc.edges.extend(extras.edges)
     desc.issues.extend(extras.issues)
+    for path, problem in getattr(source, "undecodable", ()):  # text that was read only in part
+        desc.issues.append(ScanIssue(path=path, problem=problem, node=node_id))
     return desc
 
 

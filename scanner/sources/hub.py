@@ -137,13 +137,15 @@ def hub_slots() -> threading.BoundedSemaphore:
 
 
 def is_offline() -> bool:
-    """True when `HF_HUB_OFFLINE` (or `TRANSFORMERS_OFFLINE`) asks for no network."""
+    """True when `HF_HUB_OFFLINE` (or `TRANSFORMERS_OFFLINE`) asks for no network *now*.
+
+    Read from the environment at each call, like HF_ENDPOINT and HF_TOKEN: the library's own
+    `constants.HF_HUB_OFFLINE` is frozen at import time and would keep a long-lived process (or
+    a test session) offline after the variable is gone."""
     from huggingface_hub import constants
 
-    value = os.environ.get("HF_HUB_OFFLINE") or os.environ.get("TRANSFORMERS_OFFLINE")
-    if value is not None:
-        return value.upper() in constants.ENV_VARS_TRUE_VALUES
-    return bool(constants.HF_HUB_OFFLINE)
+    value = os.environ.get("HF_HUB_OFFLINE") or os.environ.get("TRANSFORMERS_OFFLINE") or ""
+    return value.upper() in constants.ENV_VARS_TRUE_VALUES
 
 
 def hub_cache_dir(cache_dir: str | os.PathLike[str] | None = None) -> Path:

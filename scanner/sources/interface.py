@@ -63,7 +63,19 @@ class Source(ABC):
         return None
 
     def read_text(self, path: str, limit: int = MAX_METADATA_BYTES) -> str:
-        return self.read_bytes(path, limit).decode("utf-8", errors="replace")
+        """The UTF-8 text of `path`. Bytes that are not UTF-8 are replaced so the scan can go on,
+        and the file is remembered in `undecodable` for the scan to record: what was replaced
+        may have been the very licence or base model the scan is looking for."""
+        data = self.read_bytes(path, limit)
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            problem = (f"not valid UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+                       "undecodable bytes were replaced, so part of the file was not read")
+            record = self.__dict__.setdefault("undecodable", [])
+            if (path, problem) not in record:
+                record.append((path, problem))
+            return data.decode("utf-8", errors="replace")
 
     def exists(self, path: str) -> bool:
         return any(f.path == path for f in self.list_files())

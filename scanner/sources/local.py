@@ -23,9 +23,7 @@ class LocalDirSource(Source):
     and do not loop; others are reported through `skipped` so the scan records them. Only
     regular files are listed: opening a FIFO or a device would block or never end.
 
-    Text that is not valid UTF-8 is still decoded (undecodable bytes replaced) so the scan can
-    go on, but each such file is remembered in `undecodable` for the scan to record: what was
-    replaced may have been the very licence or base model the scan is looking for."""
+    Text that is not valid UTF-8 is recorded in `undecodable` (see `Source.read_text`)."""
 
     kind = "local"
 
@@ -146,17 +144,6 @@ class LocalDirSource(Source):
             raise
         except OSError as exc:
             raise SourceError(f"{path}: {exc.strerror or exc}") from exc
-
-    def read_text(self, path: str, limit: int = MAX_METADATA_BYTES) -> str:
-        data = self.read_bytes(path, limit)
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            problem = (f"not valid UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-                       "undecodable bytes were replaced, so part of the file was not read")
-            if (path, problem) not in self.undecodable:
-                self.undecodable.append((path, problem))
-            return data.decode("utf-8", errors="replace")
 
     def exists(self, path: str) -> bool:
         full = self._contained(path)
