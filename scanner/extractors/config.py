@@ -17,6 +17,7 @@ from scanner.extractors.interface import (
     excerpt,
     json_key_line,
     line_text,
+    load_json,
     load_yaml_with_lines,
 )
 from scanner.model import Evidence
@@ -122,14 +123,7 @@ def _shown(value: Any) -> str:
 
 
 def parse_config_json(text: str, path: str = "config.json") -> ModelConfig:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ExtractionError(path, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
-    except ValueError as exc:  # e.g. an integer literal of thousands of digits
-        raise ExtractionError(path, f"invalid JSON: {exc}") from None
-    except RecursionError:
-        raise ExtractionError(path, "JSON nested too deeply to parse") from None
+    data = load_json(text, path)
     if not isinstance(data, dict):
         raise ExtractionError(path, f"expected a JSON object, found {type(data).__name__}")
     return _config_from_mapping(data, path, lambda *keys: json_key_line(text, *keys), text)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 import yaml
-
-from scanner.model import Evidence
 
 EXCERPT_MAX = 200
 
@@ -28,7 +27,10 @@ def excerpt(text: str, limit: int = EXCERPT_MAX) -> str:
 
 
 class _LineLoader(yaml.SafeLoader):
-    """A safe YAML loader that also records the line of every mapping key."""
+    """A safe YAML loader that also records the line of every mapping key.
+
+    Pure Python on purpose: libyaml's CSafeLoader is about 7x faster but a deeply nested card
+    overflows the C stack and kills the process, where this one raises RecursionError."""
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode, deep: bool = False) -> dict[str, Any]:
@@ -100,8 +102,17 @@ def json_key_line(text: str, *keys: str) -> int | None:
     return text.count("\n", 0, pos) + 1
 
 
-def evidence_for_key(path: str, text_line: str | None, key: str, line: int | None) -> Evidence:
-    return Evidence(path=path, line=line, key=key, excerpt=excerpt(text_line or ""))
+def load_json(text: str, path: str) -> Any:
+    """Parse JSON; every way it can fail (syntax, huge integers, deep nesting) is an
+    ExtractionError naming the file and, for syntax errors, the line and column."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ExtractionError(path, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except ValueError as exc:  # e.g. an integer literal of thousands of digits
+        raise ExtractionError(path, f"invalid JSON: {exc}") from None
+    except RecursionError:
+        raise ExtractionError(path, "JSON nested too deeply to parse") from None
 
 
 def line_text(text: str, line: int | None) -> str:
