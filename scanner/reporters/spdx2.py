@@ -200,25 +200,28 @@ def validate(document: Document) -> None:
         raise ReporterError(f"SPDX 2.3 document is invalid ({len(messages)} problems): {details}")
 
 
-class SpdxJsonReporter(Reporter):
+class _Spdx2Reporter(Reporter):
+    """Build, validate with spdx-tools, then write with one of its writers (validated once)."""
+
+    writer = staticmethod(json_writer.write_document_to_stream)
+    trailer = ""
+
+    def render(self, result: ScanResult, options: ReportOptions) -> bytes:
+        document = build_document(result)
+        validate(document)
+        out = io.StringIO()
+        self.writer(document, out, validate=False)
+        return (out.getvalue() + self.trailer).encode("utf-8")
+
+
+class SpdxJsonReporter(_Spdx2Reporter):
     format = "spdx-json"
     filename = "report.spdx.json"
-
-    def render(self, result: ScanResult, options: ReportOptions) -> bytes:
-        document = build_document(result)
-        validate(document)
-        out = io.StringIO()
-        json_writer.write_document_to_stream(document, out, validate=False)
-        return (out.getvalue() + "\n").encode("utf-8")
+    writer = staticmethod(json_writer.write_document_to_stream)
+    trailer = "\n"
 
 
-class SpdxTagValueReporter(Reporter):
+class SpdxTagValueReporter(_Spdx2Reporter):
     format = "spdx"
     filename = "report.spdx"
-
-    def render(self, result: ScanResult, options: ReportOptions) -> bytes:
-        document = build_document(result)
-        validate(document)
-        out = io.StringIO()
-        tagvalue_writer.write_document_to_stream(document, out, validate=False)
-        return out.getvalue().encode("utf-8")
+    writer = staticmethod(tagvalue_writer.write_document_to_stream)
